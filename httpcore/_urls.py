@@ -1,0 +1,750 @@
+"""
+`URL`, `Origin` and `QueryParams`: immutable, validated URL values.
+
+How this works
+--------------
+Parsing follows the split of RFC 3986 appendix B, done with `str.find` and
+`str.partition` rather than a regular expression, so each step is a linear
+scan and no input can make it backtrack:
+
+    scheme ":" "//" authority path "?" query "#" fragment
+
+The authority is split at its *last* "@" (as browsers and urllib do) and the
+"@"s before it are percent-encoded into the userinfo, so `http://a@b@c/`
+connects to `c` and prints as `http://a%40b@c/`.
+
+The host is where a lenient parser becomes a security hole, so it is checked
+against an allow-list rather than a deny-list: ASCII hosts may hold only the
+RFC 3986 `reg-name` characters (no "%", "/", "\\", "@", ":", space or control
+characters); IPv6 literals must satisfy `ipaddress`; other hosts go through
+IDNA 2008 (UTS 46) and the *result* is checked again, because UTS 46 maps some
+characters to ASCII delimiters (U+2100 becomes "a/c"). CR, LF and NUL are
+refused anywhere, never encoded away.
+
+Every other component is percent-encoded with its own set of safe characters
+(a "?" in a path, a "#" in a query), keeping valid `%XX` escapes. The encoded
+form contains only safe characters and escapes, so encoding is idempotent and
+`URL(str(url)) == url` holds. `copy_with()` builds its result the same way,
+then re-parses the string it produced and refuses any change of meaning.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import typing
+from collections.abc import Mapping
+from urllib.parse import parse_qsl, quote, unquote, urlencode
+
+import idna
+
+from ._exceptions import InvalidURL
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Unpack
+
+__all__ = ["URL", "Origin", "PrimitiveData", "QueryParamTypes", "QueryParams"]
+
+PrimitiveData = str | int | float | bool | None
+QueryParamTypes = typing.Union[
+    "QueryParams",
+    typing.Mapping[str, PrimitiveData | typing.Sequence[PrimitiveData]],
+    typing.Sequence[tuple[str, PrimitiveData]],
+    str,
+]
+
+DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+SSL_SCHEMES = frozenset({"https", "wss"})
+_HOST_REQUIRED = frozenset(DEFAULT_PORTS)
+
+_ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+_UNRESERVED = _ALPHA + "0123456789-._~"
+_SUB_DELIMS = "!$&'()*+,;="
+_SCHEME_CHARS = frozenset(_ALPHA + "0123456789+-.")
+_HOST_CHARS = frozenset(_UNRESERVED + _SUB_DELIMS)
+_USERINFO_SAFE = frozenset(_UNRESERVED + _SUB_DELIMS + ":")
+_PATH_SAFE = frozenset(_UNRESERVED + _SUB_DELIMS + ":@/")
+_QUERY_SAFE = frozenset(_UNRESERVED + _SUB_DELIMS + ":@/?")
+_HEX = frozenset("0123456789abcdefABCDEF")
+_FORBIDDEN = ("\r", "\n", "\x00")
+_MAX_IDNA_HOST = 1024  # bounds the work handed to `idna`; DNS allows 253
+
+
+# (scheme, userinfo, host, port, path, query, fragment, has_authority), with
+# userinfo, path, query and fragment percent-encoded and the host normalized.
+_Parts = tuple[
+    str, str | None, str, int | None, str,
+    str | None, str | None, bool,
+]  # fmt: skip
+
+
+class _URLParts(typing.TypedDict, total=False):
+    scheme: str
+    authority: str
+    userinfo: str
+    username: str
+    password: str
+    host: str
+    port: int | None
+    path: str
+    query: str
+    fragment: str
+
+
+def _check_forbidden(text: str, what: str) -> None:
+    for char in _FORBIDDEN:
+        if char in text:
+            raise InvalidURL(f"Invalid character {char!r} in {what}.")
+
+
+def _encode(text: str, safe: frozenset[str]) -> str:
+    """Percent-encode what `safe` does not allow, keeping valid `%XX` escapes."""
+    if safe.issuperset(text):
+        return text
+    parts: list[str] = []
+    index, length = 0, len(text)
+    while index < length:
+        char = text[index]
+        if char in safe:
+            parts.append(char)
+        elif (
+            char == "%"
+            and index + 2 < length
+            and _HEX.issuperset(text[index + 1 : index + 3])
+        ):
+            parts.append(text[index : index + 3])
+            index += 3
+            continue
+        else:
+            try:
+                encoded = char.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidURL(f"Invalid character {char!r} in URL.") from None
+            parts.append("".join(f"%{byte:02X}" for byte in encoded))
+        index += 1
+    return "".join(parts)
+
+
+def _normalize_scheme(scheme: str) -> str:
+    if not (scheme[:1].isascii() and scheme[:1].isalpha()) or not (
+        _SCHEME_CHARS.issuperset(scheme)
+    ):
+        raise InvalidURL(f"Invalid URL scheme {scheme!r}.")
+    return scheme.lower()
+
+
+def _normalize_host(host: str) -> str:
+    """Return the host in canonical form (no brackets), or raise `InvalidURL`."""
+    if host.startswith("["):
+        if not host.endswith("]"):
+            raise InvalidURL(f"Invalid IPv6 address {host!r}: no closing ']'.")
+        literal = host[1:-1]
+        if "%" in literal:
+            raise InvalidURL(f"IPv6 zone identifiers are not supported: {host!r}.")
+        try:
+            ipaddress.IPv6Address(literal)
+        except ValueError:
+            raise InvalidURL(f"Invalid IPv6 address {host!r}.") from None
+        return literal.lower()
+    if host.isascii():
+        if not _HOST_CHARS.issuperset(host):
+            bad = next(char for char in host if char not in _HOST_CHARS)
+            raise InvalidURL(f"Invalid character {bad!r} in host {host!r}.")
+        return host.lower()
+    bad_ascii = [c for c in host if c.isascii() and c not in _HOST_CHARS]
+    if bad_ascii:
+        raise InvalidURL(f"Invalid character {bad_ascii[0]!r} in host {host!r}.")
+    if len(host) > _MAX_IDNA_HOST:
+        raise InvalidURL(f"Host is too long ({len(host)} characters).")
+    try:
+        encoded = idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise InvalidURL(f"Invalid IDNA hostname {host!r}: {exc}") from None
+    if not _HOST_CHARS.issuperset(encoded):  # pragma: no cover - idna forbids it
+        raise InvalidURL(f"Host {host!r} maps to a different host ({encoded!r}).")
+    return encoded
+
+
+def _parse_port(port: str) -> int | None:
+    if not port:
+        return None
+    if len(port) > 5 or not (port.isascii() and port.isdigit()):
+        raise InvalidURL(f"Invalid port {port!r}: not a number from 0 to 65535.")
+    value = int(port)
+    if value > 65535:
+        raise InvalidURL(f"Invalid port {port!r}: not a number from 0 to 65535.")
+    return value
+
+
+def _check_port(port: int | None) -> int | None:
+    if port is not None and (
+        not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535
+    ):
+        raise InvalidURL(f"Invalid port {port!r}: not a number from 0 to 65535.")
+    return port
+
+
+def _split_authority(authority: str) -> tuple[str | None, str, int | None]:
+    """Split into (encoded userinfo or None, normalized host, port)."""
+    if "\\" in authority:  # a "/" to WHATWG parsers: refuse, don't disagree
+        raise InvalidURL(f"Invalid character '\\\\' in authority {authority!r}.")
+    userinfo: str | None
+    userinfo, at, hostport = authority.rpartition("@")
+    userinfo = _encode(userinfo, _USERINFO_SAFE) if at else None
+    if hostport.startswith("["):
+        end = hostport.find("]")
+        host, rest = (
+            (hostport, "") if end < 0 else (hostport[: end + 1], hostport[end + 1 :])
+        )
+        if rest and not rest.startswith(":"):
+            raise InvalidURL(f"Invalid authority {authority!r}: junk after ']'.")
+        port = rest[1:]
+    else:
+        host, _, port = hostport.partition(":")
+    return userinfo, (_normalize_host(host) if host else ""), _parse_port(port)
+
+
+def _remove_dot_segments(path: str) -> str:
+    """
+    RFC 3986 section 5.2.4, on a list of segments rather than by slicing
+    strings. Each output segment keeps the "/" before it, except the first one
+    of a relative path, so ".." removes exactly what the RFC's loop removes.
+    """
+    if "/." not in path and not path.startswith("."):
+        return path
+    absolute = path.startswith("/")
+    segments = (path[1:] if absolute else path).split("/")
+    first = 0
+    while not absolute and first < len(segments) and segments[first] in (".", ".."):
+        first += 1  # rule A: a relative path's leading "./" and "../" go
+    output: list[str] = []
+    for index in range(first, len(segments)):
+        segment = segments[index]
+        if segment == "..":
+            if output:
+                output.pop()
+        elif segment != ".":
+            bare = index == first and not absolute
+            output.append(segment if bare else "/" + segment)
+    if first < len(segments) and segments[-1] in (".", ".."):
+        output.append("/")
+    return "".join(output)
+
+
+class URL:
+    """
+    A parsed, normalized and validated URL.
+
+    ```python
+    url = URL("https://user:pw@EXAMPLE.org:8443/a b?q=1#top")
+    url.host        # "example.org"
+    url.port        # 8443
+    url.full_path   # "/a%20b?q=1"
+    ```
+
+    Relative URLs raise `InvalidURL` unless `allow_relative=True`. `params`
+    are merged into the query: a key given there replaces the URL's values
+    for that key. URLs are immutable and compare equal to other URLs, or
+    strings, with the same normalized form.
+    """
+
+    __slots__ = (
+        "_fragment", "_has_authority", "_host", "_path", "_port", "_query",
+        "_scheme", "_str", "_userinfo",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        url: str | URL = "",
+        allow_relative: bool = False,
+        params: QueryParamTypes | None = None,
+    ) -> None:
+        if isinstance(url, URL):
+            parts = url._parts()
+        elif isinstance(url, str):
+            parts = self._parse(url)
+        else:
+            raise InvalidURL(f"A URL must be a str or URL, not {type(url).__name__}.")
+        if params is not None:
+            extra = params if isinstance(params, QueryParams) else QueryParams(params)
+            if extra:
+                query = str(QueryParams(parts[5] or "").merge(extra))
+                parts = (*parts[:5], query, *parts[6:])
+        self._assign(parts)
+        if not allow_relative and not self._scheme:
+            raise InvalidURL(
+                f"No scheme included in URL {self._str!r}: pass a full URL, "
+                "like 'https://example.org/'."
+            )
+
+    @staticmethod
+    def _parse(url: str) -> _Parts:
+        _check_forbidden(url, "URL")
+        scheme = ""
+        end = len(url)
+        for delimiter in "/?#":
+            found = url.find(delimiter, 0, end)
+            if found >= 0:
+                end = found
+        colon = url.find(":", 0, end)
+        if colon > 0:
+            scheme, url = _normalize_scheme(url[:colon]), url[colon + 1 :]
+        userinfo: str | None = None
+        host, port, has_authority = "", None, url.startswith("//")
+        if has_authority:
+            end = len(url)
+            for delimiter in "/?#":
+                found = url.find(delimiter, 2, end)
+                if found >= 0:
+                    end = found
+            userinfo, host, port = _split_authority(url[2:end])
+            url = url[end:]
+        url, hash_, fragment = url.partition("#")
+        path, question, query = url.partition("?")
+        return (
+            scheme,
+            userinfo,
+            host,
+            port,
+            _encode(path, _PATH_SAFE),
+            _encode(query, _QUERY_SAFE) if question else None,
+            _encode(fragment, _QUERY_SAFE) if hash_ else None,
+            has_authority,
+        )
+
+    def _parts(self) -> _Parts:
+        return (
+            self._scheme, self._userinfo, self._host, self._port, self._path,
+            self._query, self._fragment, self._has_authority,
+        )  # fmt: skip
+
+    def _assign(self, parts: _Parts) -> None:
+        scheme, userinfo, host, port, path, query, fragment, has_authority = parts
+        if scheme in _HOST_REQUIRED and not host:
+            raise InvalidURL(f"No host in {scheme!r} URL.")
+        if has_authority and not path:
+            path = "/"
+        self._scheme, self._userinfo, self._host = scheme, userinfo, host
+        self._port, self._path, self._query = port, path, query
+        self._fragment = fragment
+        self._has_authority = has_authority
+        text = f"{scheme}:" if scheme else ""
+        if has_authority:
+            text += "//" + self.authority
+        text += path
+        if query is not None:
+            text += "?" + query
+        if fragment is not None:
+            text += "#" + fragment
+        self._str = text
+
+    @property
+    def scheme(self) -> str:
+        """The lower-case scheme, like `"https"`; `""` for a relative URL."""
+        return self._scheme
+
+    @property
+    def authority(self) -> str:
+        """`userinfo@host:port`, the port only when given (IPv6 hosts in brackets)."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        if self._userinfo is not None:
+            host = f"{self._userinfo}@{host}"
+        return host if self._port is None else f"{host}:{self._port}"
+
+    @property
+    def netloc_for_host_header(self) -> str:
+        """The `Host` header value: the host, and the port unless the default."""
+        host = f"[{self._host}]" if ":" in self._host else self._host
+        if self._port is None or self._port == DEFAULT_PORTS.get(self._scheme):
+            return host
+        return f"{host}:{self._port}"
+
+    @property
+    def userinfo(self) -> str:
+        """The percent-encoded `user:password` part, or `""`."""
+        return self._userinfo or ""
+
+    @property
+    def username(self) -> str:
+        """The percent-decoded user name, or `""`."""
+        return unquote(self.userinfo.partition(":")[0])
+
+    @property
+    def password(self) -> str:
+        """The percent-decoded password, or `""`."""
+        return unquote(self.userinfo.partition(":")[2])
+
+    @property
+    def host(self) -> str:
+        """The host: lower case, IDNA-encoded, IPv6 addresses without brackets."""
+        return self._host
+
+    @property
+    def port(self) -> int | None:
+        """The explicit port, else the scheme's default; `None` if neither exists."""
+        if self._port is not None:
+            return self._port
+        return DEFAULT_PORTS.get(self._scheme)
+
+    @property
+    def path(self) -> str:
+        """The percent-encoded path; `"/"` rather than empty when there is a host."""
+        return self._path
+
+    @property
+    def query(self) -> str:
+        """The percent-encoded query, without the `"?"`."""
+        return self._query or ""
+
+    @property
+    def full_path(self) -> str:
+        """The path, then `"?"` and the query when there is one."""
+        if self._query is None:
+            return self._path
+        return f"{self._path}?{self._query}"
+
+    @property
+    def raw_path(self) -> bytes:
+        """`full_path` as ASCII bytes: the HTTP request target."""
+        return self.full_path.encode("ascii")
+
+    @property
+    def fragment(self) -> str:
+        """The percent-encoded fragment, without the `"#"`."""
+        return self._fragment or ""
+
+    @property
+    def params(self) -> QueryParams:
+        """The query as `QueryParams`."""
+        return QueryParams(self.query)
+
+    @property
+    def is_ssl(self) -> bool:
+        """Whether the scheme is `https` or `wss`."""
+        return self._scheme in SSL_SCHEMES
+
+    @property
+    def is_absolute_url(self) -> bool:
+        """Whether the URL has a scheme."""
+        return bool(self._scheme)
+
+    @property
+    def is_relative_url(self) -> bool:
+        """Whether the URL has no scheme."""
+        return not self._scheme
+
+    @property
+    def origin(self) -> Origin:
+        """The `Origin` (scheme, host, port) of an absolute URL."""
+        return Origin(self)
+
+    def copy_with(self, **parts: Unpack[_URLParts]) -> URL:
+        """
+        Return a new URL with some components replaced.
+
+        Accepts `scheme`, `authority`, `userinfo`, `username`, `password`,
+        `host`, `port` (int, or None to drop it), `path`, `query` and
+        `fragment`. `username` and `password` are plain text; the others are
+        percent-encoded as in the constructor. A result that would not re-parse
+        to the same components raises `InvalidURL`.
+        """
+        unknown = set(parts) - set(_URLParts.__annotations__)
+        if unknown:
+            raise TypeError(f"copy_with() got unexpected arguments {sorted(unknown)}.")
+        for name, value in parts.items():
+            if name == "port":
+                continue
+            if not isinstance(value, str):
+                kind = type(value).__name__
+                raise InvalidURL(f"The URL {name} must be a str, not {kind}.")
+            _check_forbidden(value, f"URL {name}")
+        scheme, userinfo, host, port, path, query, fragment, has_authority = (
+            self._parts()
+        )
+        if "scheme" in parts:
+            scheme = _normalize_scheme(parts["scheme"]) if parts["scheme"] else ""
+        if "authority" in parts:
+            userinfo, host, port = _split_authority(parts["authority"])
+            has_authority = True
+        if "userinfo" in parts:
+            userinfo = _encode(parts["userinfo"], _USERINFO_SAFE) or None
+        if "username" in parts or "password" in parts:
+            username = parts.get("username", self.username)
+            password = parts.get("password", self.password)
+            userinfo = quote(username, safe=_SUB_DELIMS)
+            if password:
+                userinfo += ":" + quote(password, safe=_SUB_DELIMS)
+            userinfo = userinfo or None
+        if "host" in parts:
+            host = parts["host"]
+            if ":" in host and not host.startswith("["):
+                host = f"[{host}]"
+            host = _normalize_host(host) if host else ""
+            has_authority = has_authority or bool(host)
+        if "port" in parts:
+            port = _check_port(parts["port"])
+        if "path" in parts:
+            path = _encode(parts["path"], _PATH_SAFE)
+            if has_authority and path and not path.startswith("/"):
+                raise InvalidURL(
+                    f"A URL with a host needs a path starting '/': {path!r}."
+                )
+        if "query" in parts:
+            query = _encode(parts["query"], _QUERY_SAFE) if parts["query"] else None
+        if "fragment" in parts:
+            fragment = parts["fragment"]
+            fragment = _encode(fragment, _QUERY_SAFE) if fragment else None
+        new = URL.__new__(URL)
+        new._assign(
+            (scheme, userinfo, host, port, path, query, fragment, has_authority)
+        )
+        if URL._parse(new._str) != new._parts():
+            raise InvalidURL(f"copy_with() would make an ambiguous URL: {new._str!r}.")
+        return new
+
+    def resolve_with(self, url: str | URL) -> URL:
+        """
+        Resolve `url`, absolute or relative, against this URL as RFC 3986
+        section 5.2 says: `resolve_with("../b?q")`, `resolve_with("//host/p")`.
+        """
+        ref = url if isinstance(url, URL) else URL(url, allow_relative=True)
+        r_scheme, r_userinfo, r_host, r_port, r_path, r_query, r_fragment, r_auth = (
+            ref._parts()
+        )
+        scheme, userinfo, host, port, path, query, _, has_authority = self._parts()
+        if r_scheme:
+            scheme, userinfo, host, port = r_scheme, r_userinfo, r_host, r_port
+            has_authority, path, query = r_auth, _remove_dot_segments(r_path), r_query
+        elif r_auth:
+            userinfo, host, port, has_authority = r_userinfo, r_host, r_port, True
+            path, query = _remove_dot_segments(r_path), r_query
+        elif r_path:
+            if not r_path.startswith("/"):
+                r_path = path[: path.rfind("/") + 1] + r_path
+            path, query = _remove_dot_segments(r_path), r_query
+        elif r_query is not None:
+            query = r_query
+        if not has_authority and path.startswith("//"):
+            path = "/." + path  # keep "//x" a path, not an authority
+        elif not (scheme or has_authority) and ":" in path.partition("/")[0]:
+            path = "./" + path  # keep "a:b" a path, not a scheme
+        new = URL.__new__(URL)
+        new._assign(
+            (scheme, userinfo, host, port, path, query, r_fragment, has_authority)
+        )
+        return new
+
+    def join(self, url: str | URL) -> URL:
+        """An alias of `resolve_with()`."""
+        return self.resolve_with(url)
+
+    def __str__(self) -> str:
+        return self._str
+
+    def __repr__(self) -> str:
+        return f"URL({self._str!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, URL):
+            return self._str == other._str
+        if isinstance(other, str):
+            try:
+                return self._str == URL(other, allow_relative=True)._str
+            except InvalidURL:
+                return False
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._str)
+
+
+class Origin:
+    """
+    The (scheme, host, port) triple that identifies where a connection goes.
+
+    ```python
+    Origin("https://example.org") == Origin("HTTPS://EXAMPLE.ORG:443")  # True
+    ```
+
+    Equality and hashing use a tuple computed once, so origins are cheap
+    dictionary keys.
+    """
+
+    __slots__ = ("_hash", "_host", "_key", "_port", "_scheme")
+
+    def __init__(self, url: str | URL) -> None:
+        if not isinstance(url, URL):
+            url = URL(url, allow_relative=True)
+        port = url.port
+        if url.is_relative_url:
+            raise InvalidURL(f"A relative URL has no origin: {str(url)!r}.")
+        if port is None:
+            raise InvalidURL(
+                f"No port given, and scheme {url.scheme!r} has no default."
+            )
+        self._set(url.scheme, url.host, port)
+
+    @classmethod
+    def from_parts(cls, scheme: str, host: str, port: int) -> Origin:
+        """Build an origin from its parts, without parsing a URL."""
+        origin = cls.__new__(cls)
+        origin._set(scheme.lower(), host.lower(), port)
+        return origin
+
+    def _set(self, scheme: str, host: str, port: int) -> None:
+        self._scheme, self._host, self._port = scheme, host, port
+        self._key = (scheme, host, port)
+        self._hash = hash(self._key)
+
+    @property
+    def scheme(self) -> str:
+        """The lower-case scheme."""
+        return self._scheme
+
+    @property
+    def host(self) -> str:
+        """The lower-case, IDNA-encoded host."""
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The port, the scheme's default filled in."""
+        return self._port
+
+    @property
+    def is_ssl(self) -> bool:
+        """Whether connections to this origin use TLS (`https`, `wss`)."""
+        return self._scheme in SSL_SCHEMES
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Origin):
+            return self._key == other._key
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    def __repr__(self) -> str:
+        return (
+            f"Origin(scheme={self._scheme!r}, host={self._host!r}, port={self._port})"
+        )
+
+
+def _primitive(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)):
+        return str(value)
+    kind = type(value).__name__
+    raise TypeError(f"Query values must be str, int, float, bool or None, not {kind}.")
+
+
+def _key(key: object) -> str:
+    if not isinstance(key, str):
+        raise TypeError(f"Query parameter names must be str, not {type(key).__name__}.")
+    return key
+
+
+class QueryParams(typing.Mapping[str, str]):
+    """
+    An immutable multi-dict of query parameters.
+
+    ```python
+    q = QueryParams("a=1&a=2&b=")
+    q["a"]              # "1" (the first value)
+    q.get_list("a")     # ["1", "2"]
+    str(q.merge({"b": True}))  # "a=1&a=2&b=true"
+    ```
+
+    Built from a query string, a mapping (values may be lists), a sequence of
+    pairs or another `QueryParams`. Values may be str, int, float, bool
+    (`"true"` / `"false"`) or None (`""`).
+    """
+
+    __slots__ = ("_dict", "_list")
+
+    def __init__(self, params: QueryParamTypes | None = None) -> None:
+        items: list[tuple[str, str]]
+        if params is None:
+            items = []
+        elif isinstance(params, QueryParams):
+            items = params._list
+        elif isinstance(params, str):
+            items = parse_qsl(
+                params[1:] if params.startswith("?") else params, keep_blank_values=True
+            )
+        elif isinstance(params, Mapping):
+            items = []
+            for key, value in params.items():
+                if isinstance(value, (list, tuple)):
+                    items.extend((_key(key), _primitive(v)) for v in value)
+                else:
+                    items.append((_key(key), _primitive(value)))
+        elif isinstance(params, (list, tuple)):
+            items = [(_key(key), _primitive(value)) for key, value in params]
+        else:
+            raise TypeError(f"Cannot build QueryParams from {type(params).__name__}.")
+        self._list: list[tuple[str, str]] = items
+        self._dict: dict[str, list[str]] = {}
+        for key, value in items:
+            self._dict.setdefault(key, []).append(value)
+
+    def __getitem__(self, key: str) -> str:
+        return self._dict[key][0]
+
+    def get_list(self, key: str) -> list[str]:
+        """All values of `key`, in order; `[]` when absent."""
+        return list(self._dict.get(key, ()))
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        """Every (key, value) pair, in order."""
+        return list(self._list)
+
+    def merge(self, params: QueryParamTypes | None = None) -> QueryParams:
+        """
+        Return new params where each key of `params` replaces all values of
+        that key here (in the place of its first occurrence); new keys are
+        appended.
+        """
+        other = params if isinstance(params, QueryParams) else QueryParams(params)
+        items: list[tuple[str, str]] = []
+        done: set[str] = set()
+        for key, value in self._list:
+            if key not in other._dict:
+                items.append((key, value))
+            elif key not in done:
+                done.add(key)
+                items.extend((key, v) for v in other._dict[key])
+        items.extend(item for item in other._list if item[0] not in done)
+        return QueryParams(items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict
+
+    def __iter__(self) -> typing.Iterator[str]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    def __bool__(self) -> bool:
+        return bool(self._list)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, QueryParams):
+            return sorted(self._list) == sorted(other._list)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._list)))
+
+    def __str__(self) -> str:
+        return urlencode(self._list)
+
+    def __repr__(self) -> str:
+        return f"QueryParams({str(self)!r})"
