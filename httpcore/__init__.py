@@ -1,0 +1,101 @@
+"""
+httpcore: a layered, async-first HTTP client, in the style of requests.
+
+```python
+import httpcore
+
+response = httpcore.ConnectionPool().request("GET", "https://example.org/")
+```
+"""
+
+from .__version__ import __version__
+from ._config import (
+    DEFAULT_POOL_LIMITS,
+    DEFAULT_TIMEOUT,
+    PoolLimits,
+    Proxy,
+    Timeout,
+)
+from ._dispatch.connection_pool import AsyncConnectionPool
+from ._dispatch.sync import ConnectionPool
+from ._exceptions import (
+    CloseError,
+    ConnectError,
+    ConnectTimeout,
+    CookieConflict,
+    DecodingError,
+    HTTPError,
+    HTTPStatusError,
+    InvalidURL,
+    LocalProtocolError,
+    NetworkError,
+    PoolTimeout,
+    ProtocolError,
+    ProxyError,
+    ReadError,
+    ReadTimeout,
+    RemoteProtocolError,
+    RequestError,
+    RequestNotRead,
+    ResponseClosed,
+    ResponseNotRead,
+    StreamConsumed,
+    StreamError,
+    TimeoutException,
+    TooManyRedirects,
+    TransportError,
+    UnsupportedProtocol,
+    WriteError,
+    WriteTimeout,
+)
+from ._headers import Headers
+from ._models import AsyncResponse, Request, Response
+from ._status_codes import StatusCode
+from ._urls import URL, Origin, QueryParams
+
+__all__ = [
+    "DEFAULT_POOL_LIMITS",
+    "DEFAULT_TIMEOUT",
+    "URL",
+    "AsyncConnectionPool",
+    "AsyncResponse",
+    "CloseError",
+    "ConnectError",
+    "ConnectTimeout",
+    "ConnectionPool",
+    "CookieConflict",
+    "DecodingError",
+    "HTTPError",
+    "HTTPStatusError",
+    "Headers",
+    "InvalidURL",
+    "LocalProtocolError",
+    "NetworkError",
+    "Origin",
+    "PoolLimits",
+    "PoolTimeout",
+    "ProtocolError",
+    "Proxy",
+    "ProxyError",
+    "QueryParams",
+    "ReadError",
+    "ReadTimeout",
+    "RemoteProtocolError",
+    "Request",
+    "RequestError",
+    "RequestNotRead",
+    "Response",
+    "ResponseClosed",
+    "ResponseNotRead",
+    "StatusCode",
+    "StreamConsumed",
+    "StreamError",
+    "Timeout",
+    "TimeoutException",
+    "TooManyRedirects",
+    "TransportError",
+    "UnsupportedProtocol",
+    "WriteError",
+    "WriteTimeout",
+    "__version__",
+]

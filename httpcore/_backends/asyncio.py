@@ -1,0 +1,309 @@
+"""
+The asyncio backend, at the protocol/transport level.
+
+A `StreamReader` costs a task switch and a copy per read; here the protocol
+keeps the chunks the transport hands it and a read returns the next one
+whole, so a response usually costs one wake-up and no copy. Reading pauses
+the transport once more than `HIGH_WATER` bytes wait unread.
+
+Timeouts are timer handles on the read, write or drain future; nothing here
+creates a task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import socket
+import ssl
+import typing
+
+from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+    map_exceptions,
+)
+from .base import NetworkStream, SocketOption
+from .common import apply_socket_options, tls_handshake_errors
+
+HIGH_WATER = 1024 * 1024
+
+CONNECT_ERRORS: dict[type[BaseException], type[Exception]] = {
+    asyncio.TimeoutError: ConnectTimeout,
+    TimeoutError: ConnectTimeout,
+    OSError: ConnectError,
+}
+
+
+def _wake(fut: asyncio.Future[bool] | None, value: bool) -> None:
+    if fut is not None and not fut.done():
+        fut.set_result(value)
+
+
+class _Protocol(asyncio.Protocol):
+    """Collects received chunks; wakes the one reader and the one writer."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self.chunks: collections.deque[bytes] = collections.deque()
+        self.buffered = 0
+        self.eof = False
+        self.error: BaseException | None = None
+        self.reading_paused = False
+        self.writing_paused = False
+        self.read_waiter: asyncio.Future[bool] | None = None
+        self.drain_waiter: asyncio.Future[bool] | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = typing.cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self.chunks.append(data)
+        self.buffered += len(data)
+        if self.buffered > HIGH_WATER and not self.reading_paused:
+            self.reading_paused = True
+            assert self.transport is not None
+            self.transport.pause_reading()
+        _wake(self.read_waiter, True)
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        _wake(self.read_waiter, True)
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.eof = True
+        self.error = exc
+        _wake(self.read_waiter, True)
+        _wake(self.drain_waiter, True)
+
+    def pause_writing(self) -> None:
+        self.writing_paused = True
+
+    def resume_writing(self) -> None:
+        self.writing_paused = False
+        _wake(self.drain_waiter, True)
+
+
+class AsyncioStream:
+    __slots__ = ("_loop", "_protocol", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
+        self._transport = transport
+        self._protocol = protocol
+        self._loop = asyncio.get_running_loop()
+
+    async def _wait(
+        self, attr: str, timeout: float | None, exc_class: type[Exception]
+    ) -> None:
+        protocol = self._protocol
+        fut: asyncio.Future[bool] = self._loop.create_future()
+        setattr(protocol, attr, fut)
+        handle = None
+        if timeout is not None:
+            handle = self._loop.call_later(timeout, _wake, fut, False)
+        try:
+            woken = await fut
+        finally:
+            setattr(protocol, attr, None)
+            if handle is not None:
+                handle.cancel()
+        if not woken:
+            raise exc_class(f"Timed out after {timeout} seconds.")
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        protocol = self._protocol
+        if not protocol.chunks:
+            if protocol.eof:
+                return self._at_eof()
+            await self._wait("read_waiter", timeout, ReadTimeout)
+            if not protocol.chunks:
+                return self._at_eof()
+        data = protocol.chunks.popleft()
+        if len(data) > max_bytes:
+            protocol.chunks.appendleft(data[max_bytes:])
+            data = data[:max_bytes]
+        protocol.buffered -= len(data)
+        if protocol.reading_paused and protocol.buffered <= HIGH_WATER // 4:
+            protocol.reading_paused = False
+            self._transport.resume_reading()
+        return data
+
+    def _at_eof(self) -> bytes:
+        error = self._protocol.error
+        if error is not None:
+            raise ReadError(str(error) or repr(error)) from error
+        return b""
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        if not data:
+            return
+        protocol = self._protocol
+        if self._transport.is_closing() or protocol.error is not None:
+            error = protocol.error
+            raise WriteError("The connection was closed.") from error
+        self._transport.write(data)
+        while protocol.writing_paused:
+            await self._wait("drain_waiter", timeout, WriteTimeout)
+            if protocol.error is not None or self._transport.is_closing():
+                raise WriteError("The connection was closed.") from protocol.error
+
+    async def aclose(self) -> None:
+        self.close_nowait()
+
+    def close_nowait(self) -> None:
+        if not self._transport.is_closing():
+            # Some bytes may wait unread: abort rather than wait for a clean
+            # TLS shutdown that a peer may never answer.
+            self._transport.abort()
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None,
+        timeout: float | None,
+    ) -> NetworkStream:
+        with map_exceptions(tls_handshake_errors(CONNECT_ERRORS)):
+            try:
+                transport = await asyncio.wait_for(
+                    self._loop.start_tls(
+                        self._transport,
+                        self._protocol,
+                        ssl_context,
+                        server_hostname=server_hostname,
+                    ),
+                    timeout,
+                )
+            except BaseException:
+                self.close_nowait()
+                raise
+        assert transport is not None
+        self._protocol.transport = transport
+        return AsyncioStream(transport, self._protocol)
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        if info == "is_readable":
+            protocol = self._protocol
+            return bool(protocol.chunks) or protocol.eof or self._transport.is_closing()
+        if info == "client_addr":
+            return self._transport.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._transport.get_extra_info("peername")
+        return self._transport.get_extra_info(info)
+
+
+class AsyncioEvent:
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = False
+        self._waiters: list[asyncio.Future[bool]] = []
+
+    def set(self) -> None:
+        self._set = True
+        for fut in self._waiters:
+            _wake(fut, True)
+
+    def is_set(self) -> bool:
+        return self._set
+
+    async def wait(self, timeout: float | None) -> bool:
+        if self._set:
+            return True
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bool] = loop.create_future()
+        self._waiters.append(fut)
+        handle = (
+            None if timeout is None else loop.call_later(timeout, _wake, fut, False)
+        )
+        try:
+            return await fut
+        finally:
+            self._waiters.remove(fut)
+            if handle is not None:
+                handle.cancel()
+
+
+class AsyncioLock:
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        await self._lock.acquire()
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+class AsyncioBackend:
+    """Native asyncio: no anyio, no StreamReader."""
+
+    name = "asyncio"
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None,
+        *,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> NetworkStream:
+        loop = asyncio.get_running_loop()
+        local_addr = None if local_address is None else (local_address, 0)
+        with map_exceptions(CONNECT_ERRORS):
+            transport, protocol = await asyncio.wait_for(
+                loop.create_connection(_Protocol, host, port, local_addr=local_addr),
+                timeout,
+            )
+        return _wrap(transport, protocol, socket_options)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None,
+        *,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> NetworkStream:
+        loop = asyncio.get_running_loop()
+        with map_exceptions(CONNECT_ERRORS):
+            transport, protocol = await asyncio.wait_for(
+                loop.create_unix_connection(_Protocol, path), timeout
+            )
+        return _wrap(transport, protocol, socket_options)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+    def create_event(self) -> AsyncioEvent:
+        return AsyncioEvent()
+
+    def create_lock(self) -> AsyncioLock:
+        return AsyncioLock()
+
+    def monotonic(self) -> float:
+        return asyncio.get_running_loop().time()
+
+
+def _wrap(
+    transport: asyncio.BaseTransport,
+    protocol: _Protocol,
+    socket_options: typing.Iterable[SocketOption] | None,
+) -> AsyncioStream:
+    transport = typing.cast(asyncio.Transport, transport)
+    sock = transport.get_extra_info("socket")
+    try:
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if sock is not None:
+            apply_socket_options(sock, socket_options)
+    except OSError as exc:
+        transport.abort()
+        raise ConnectError(str(exc)) from exc
+    return AsyncioStream(transport, protocol)

@@ -1,0 +1,183 @@
+"""
+The sync backend: blocking sockets behind the async interface.
+
+Every primitive is an `async def` that blocks until it is done and never
+suspends, so `drive()` runs a core coroutine to completion in one step.
+Thread-safe: the same pool can serve many threads at once.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import threading
+import time
+import typing
+
+from .._exceptions import (
+    ConnectError,
+    ConnectTimeout,
+    ReadError,
+    ReadTimeout,
+    WriteError,
+    WriteTimeout,
+    map_exceptions,
+)
+from .base import NetworkStream, SocketOption
+from .common import apply_socket_options, is_socket_readable, tls_handshake_errors
+
+ErrorMap = dict[type[BaseException], type[Exception]]
+READ_ERRORS: ErrorMap = {TimeoutError: ReadTimeout, OSError: ReadError}
+WRITE_ERRORS: ErrorMap = {TimeoutError: WriteTimeout, OSError: WriteError}
+CONNECT_ERRORS: ErrorMap = {TimeoutError: ConnectTimeout, OSError: ConnectError}
+
+
+class SyncStream:
+    """A blocking socket, with TLS through `ssl.SSLSocket`."""
+
+    __slots__ = ("_sock", "_timeout")
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._timeout: float | None = sock.gettimeout()
+
+    def _set_timeout(self, timeout: float | None) -> None:
+        if timeout != self._timeout:
+            self._sock.settimeout(timeout)
+            self._timeout = timeout
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        with map_exceptions(READ_ERRORS):
+            self._set_timeout(timeout)
+            return self._sock.recv(max_bytes)
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        with map_exceptions(WRITE_ERRORS):
+            self._set_timeout(timeout)
+            self._sock.sendall(data)
+
+    async def aclose(self) -> None:
+        self.close_nowait()
+
+    def close_nowait(self) -> None:
+        try:
+            self._sock.close()
+        except OSError:  # pragma: no cover - close() of a socket rarely fails
+            pass
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None,
+        timeout: float | None,
+    ) -> NetworkStream:
+        with map_exceptions(tls_handshake_errors(CONNECT_ERRORS)):
+            try:
+                self._set_timeout(timeout)
+                sock = ssl_context.wrap_socket(
+                    self._sock, server_hostname=server_hostname
+                )
+            except BaseException:
+                self.close_nowait()
+                raise
+        return SyncStream(sock)
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        if info == "ssl_object":
+            return self._sock if isinstance(self._sock, ssl.SSLSocket) else None
+        if info == "client_addr":
+            return self._sock.getsockname()
+        if info == "server_addr":
+            return self._sock.getpeername()
+        if info == "socket":
+            return self._sock
+        if info == "is_readable":
+            return is_socket_readable(self._sock)
+        return None
+
+
+class SyncEvent:
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    async def wait(self, timeout: float | None) -> bool:
+        return self._event.wait(timeout)
+
+
+class SyncLock:
+    __slots__ = ("_lock",)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    async def acquire(self) -> None:
+        self._lock.acquire()
+
+    def release(self) -> None:
+        self._lock.release()
+
+
+class SyncBackend:
+    """Blocking sockets and `threading` primitives."""
+
+    name = "sync"
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None,
+        *,
+        local_address: str | None = None,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> NetworkStream:
+        source = None if local_address is None else (local_address, 0)
+        with map_exceptions(CONNECT_ERRORS):
+            sock = socket.create_connection(
+                (host, port), timeout, source_address=source
+            )
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                apply_socket_options(sock, socket_options)
+            except BaseException:
+                sock.close()
+                raise
+        return SyncStream(sock)
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None,
+        *,
+        socket_options: typing.Iterable[SocketOption] | None = None,
+    ) -> NetworkStream:
+        with map_exceptions(CONNECT_ERRORS):
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                apply_socket_options(sock, socket_options)
+                sock.settimeout(timeout)
+                sock.connect(path)
+            except BaseException:
+                sock.close()
+                raise
+        return SyncStream(sock)
+
+    async def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def create_event(self) -> SyncEvent:
+        return SyncEvent()
+
+    def create_lock(self) -> SyncLock:
+        return SyncLock()
+
+    def monotonic(self) -> float:
+        return time.monotonic()

@@ -1,0 +1,730 @@
+"""
+`Request`, and the two response classes: `Response` (sync) and `AsyncResponse`.
+
+Both response classes share `BaseResponse` for everything that does no I/O.
+Their bodies are the same kind of object, an async byte stream from the
+dispatcher; the sync `Response` drives it with the sync backend, so reading a
+body is written once.
+"""
+
+from __future__ import annotations
+
+import datetime
+import email.message
+import json as jsonlib
+import re
+import typing
+
+from ._backends._drive import drive
+from ._content import (
+    ByteStream,
+    RequestContent,
+    RequestData,
+    encode_json,
+    encode_request,
+)
+from ._decoders import ContentDecoder, LineDecoder, TextDecoder, decoder_for
+from ._exceptions import (
+    HTTPStatusError,
+    LocalProtocolError,
+    RequestError,
+    RequestNotRead,
+    ResponseClosed,
+    ResponseNotRead,
+    StreamConsumed,
+)
+from ._headers import Headers
+from ._status_codes import StatusCode
+from ._urls import URL
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._cookies import Cookies
+
+__all__ = ["AsyncResponse", "BaseResponse", "Request", "Response"]
+
+HeaderTypes = typing.Union[
+    Headers,
+    typing.Mapping[str, str],
+    typing.Mapping[bytes, bytes],
+    typing.Sequence[tuple[str, str]],
+    typing.Sequence[tuple[bytes, bytes]],
+]
+
+
+class AsyncByteStream(typing.Protocol):
+    def __aiter__(self) -> typing.AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_VALUE = re.compile(rb"[\x00\r\n]")
+_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def check_request(request: Request) -> None:
+    """
+    Refuse what cannot be sent: a method that is not a token, a header name
+    that is not a token, a header value holding CR, LF or NUL. Runs before a
+    connection is even picked, so nothing reaches the wire.
+    """
+    if not _TOKEN.match(request.method.encode("ascii", "replace")):
+        raise LocalProtocolError(
+            f"Invalid HTTP method {request.method!r}: a method is a token "
+            "(letters, digits and !#$%&'*+-.^_`|~).",
+            request=request,
+        )
+    for name, value in request.headers.raw:
+        if not _TOKEN.match(name):
+            raise LocalProtocolError(
+                f"Invalid header name {name!r}: a header name is a token, "
+                "with no spaces, colons or control characters.",
+                request=request,
+            )
+        if _BAD_VALUE.search(value):
+            raise LocalProtocolError(
+                f"Invalid value for header {name.decode('latin-1')!r}: it holds "
+                "CR, LF or NUL, which could split the request.",
+                request=request,
+            )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def _host_header(url: URL) -> str:
+    host = url.host
+    if ":" in host:
+        host = f"[{host}]"
+    if url.port is not None and url.port != _DEFAULT_PORTS.get(url.scheme):
+        host = f"{host}:{url.port}"
+    return host
+
+
+class Request:
+    """
+    An HTTP request: method, URL, headers and a body.
+
+    ```python
+    request = httpcore.Request("POST", "https://example.org/", json={"a": 1})
+    ```
+
+    `Host` is set from the URL when absent, and `Content-Length` (or
+    `Transfer-Encoding: chunked` for a body of unknown length) from the body.
+    """
+
+    def __init__(
+        self,
+        method: str | bytes,
+        url: URL | str,
+        *,
+        params: typing.Any = None,
+        headers: HeaderTypes | None = None,
+        cookies: typing.Any = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: typing.Any = None,
+        json: typing.Any = None,
+        stream: AsyncByteStream | None = None,
+        extensions: dict[str, typing.Any] | None = None,
+    ) -> None:
+        if isinstance(method, bytes):
+            method = method.decode("ascii", "replace")
+        self.method = method.upper()
+        self.url = URL(url, params=params) if params is not None else URL(url)
+        self.headers = Headers(headers)
+        self.extensions: dict[str, typing.Any] = (
+            {} if extensions is None else extensions
+        )
+        if stream is None:
+            body_headers, stream = encode_request(content, data, files, json)
+            self._set_body_headers(body_headers)
+        self.stream: AsyncByteStream = stream
+        if "host" not in self.headers:
+            host = _host_header(self.url).encode("ascii")
+            self.headers = Headers([(b"Host", host), *self.headers.raw])
+        if cookies:
+            from ._cookies import Cookies
+
+            Cookies(cookies).set_cookie_header(self)
+
+    def _set_body_headers(self, body_headers: dict[str, str]) -> None:
+        headers = self.headers
+        explicit = "content-length" in headers or "transfer-encoding" in headers
+        for name, value in body_headers.items():
+            if name in ("Content-Length", "Transfer-Encoding") and explicit:
+                continue
+            if name not in headers:
+                headers[name] = value
+        if not body_headers and not explicit and self.method in _METHODS_WITH_BODY:
+            headers["Content-Length"] = "0"
+
+    @property
+    def content(self) -> bytes:
+        """The body, when it is known in full; `RequestNotRead` for a stream."""
+        if isinstance(self.stream, ByteStream):
+            return self.stream._data
+        raise RequestNotRead()
+
+    async def aread(self) -> bytes:
+        """Read a streaming body into memory, so it can be sent more than once."""
+        if not isinstance(self.stream, ByteStream):
+            chunks = [chunk async for chunk in self.stream]
+            self.stream = ByteStream(b"".join(chunks))
+        return self.content
+
+    def read(self) -> bytes:
+        """Sync `aread()`: read a streaming body into memory."""
+        if not isinstance(self.stream, ByteStream):
+            chunks = list(typing.cast(typing.Iterable[bytes], self.stream))
+            self.stream = ByteStream(b"".join(chunks))
+        return self.content
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookies this request will send, from its Cookie header."""
+        from ._cookies import Cookies
+
+        cookies = Cookies()
+        for header in self.headers.get_list("cookie"):
+            for pair in header.split(";"):
+                name, _, value = pair.strip().partition("=")
+                if name:
+                    cookies.set(name, value, domain=self.url.host)
+        return cookies
+
+    def __repr__(self) -> str:
+        return f"<Request({self.method!r}, {str(self.url)!r})>"
+
+
+def _encode_response_body(
+    content: typing.Any, text: str | None, html: str | None, json: typing.Any
+) -> tuple[dict[str, str], AsyncByteStream | None, bytes | None]:
+    if content is not None:
+        if isinstance(content, (bytes, bytearray, str)):
+            data = (
+                content.encode("utf-8") if isinstance(content, str) else bytes(content)
+            )
+            return {"Content-Length": str(len(data))}, ByteStream(data), data
+        headers, stream = encode_request(content=content)
+        return headers, stream, None
+    if text is not None:
+        data = text.encode("utf-8")
+        headers = {
+            "Content-Length": str(len(data)),
+            "Content-Type": "text/plain; charset=utf-8",
+        }
+        return headers, ByteStream(data), data
+    if html is not None:
+        data = html.encode("utf-8")
+        headers = {
+            "Content-Length": str(len(data)),
+            "Content-Type": "text/html; charset=utf-8",
+        }
+        return headers, ByteStream(data), data
+    if json is not None:
+        headers, stream = encode_json(json)
+        return headers, stream, stream._data
+    return {}, None, None
+
+
+_R = typing.TypeVar("_R", bound="BaseResponse")
+
+
+class BaseResponse:
+    """What `Response` and `AsyncResponse` share: everything but the I/O."""
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        headers: HeaderTypes | None = None,
+        content: typing.Any = None,
+        text: str | None = None,
+        html: str | None = None,
+        json: typing.Any = None,
+        stream: AsyncByteStream | None = None,
+        request: Request | None = None,
+        extensions: dict[str, typing.Any] | None = None,
+        history: list[typing.Any] | None = None,
+        default_encoding: str | typing.Callable[[bytes], str | None] = "utf-8",
+    ) -> None:
+        self.status_code: int = StatusCode.coerce(status_code)
+        self.headers = Headers(headers)
+        self._request = request
+        self.extensions: dict[str, typing.Any] = (
+            {} if extensions is None else extensions
+        )
+        self.history: list[typing.Any] = [] if history is None else history
+        self.is_closed = False
+        self.is_stream_consumed = False
+        self.default_encoding = default_encoding
+        self._content: bytes | None = None
+        self._text: str | None = None
+        self._encoding: str | None = None
+        self._elapsed: datetime.timedelta | None = None
+        self._decode_content = False
+        self._next: typing.Any = None
+        if stream is None:
+            body_headers, stream, known = _encode_response_body(
+                content, text, html, json
+            )
+            for name, value in body_headers.items():
+                if name not in self.headers:
+                    self.headers[name] = value
+            self._content = known
+            if stream is None:
+                stream = ByteStream(b"")
+                self._content = b""
+        self._stream: AsyncByteStream = stream
+
+    # --- status and metadata --------------------------------------------
+
+    @property
+    def status(self) -> int:
+        """The status code; the same value as `status_code`."""
+        return self.status_code
+
+    @property
+    def reason_phrase(self) -> str:
+        """The reason phrase the server sent, else the registered one."""
+        reason = self.extensions.get("reason_phrase")
+        if reason:
+            return typing.cast(bytes, reason).decode("ascii", "replace")
+        return StatusCode.get_reason_phrase(self.status_code)
+
+    @property
+    def http_version(self) -> str:
+        version = self.extensions.get("http_version", b"HTTP/1.1")
+        return typing.cast(bytes, version).decode("ascii", "replace")
+
+    @property
+    def protocol(self) -> str:
+        """`"HTTP/1.1"` or `"HTTP/2"`."""
+        return self.http_version
+
+    @property
+    def request(self) -> Request:
+        """The request this response answers."""
+        if self._request is None:
+            raise RuntimeError("This response has no request: it was built directly.")
+        return self._request
+
+    @request.setter
+    def request(self, request: Request) -> None:
+        self._request = request
+
+    @property
+    def url(self) -> URL:
+        return self.request.url
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """Time from sending the request until the response's headers arrived."""
+        if self._elapsed is None:
+            raise RuntimeError("elapsed is only known for a response that was sent.")
+        return self._elapsed
+
+    @property
+    def is_informational(self) -> bool:
+        return StatusCode.is_informational(self.status_code)
+
+    @property
+    def is_success(self) -> bool:
+        return StatusCode.is_success(self.status_code)
+
+    @property
+    def is_redirect(self) -> bool:
+        """A redirect status with a `Location` to follow."""
+        return StatusCode.is_redirect(self.status_code) and "location" in self.headers
+
+    @property
+    def is_error(self) -> bool:
+        return StatusCode.is_error(self.status_code)
+
+    @property
+    def is_client_error(self) -> bool:
+        return StatusCode.is_client_error(self.status_code)
+
+    @property
+    def is_server_error(self) -> bool:
+        return StatusCode.is_server_error(self.status_code)
+
+    def raise_for_status(self: _R) -> _R:
+        """Raise `HTTPStatusError` for a 4xx or 5xx response; else return it."""
+        if not self.is_error:
+            return self
+        kind = "Client error" if self.is_client_error else "Server error"
+        url = str(self.url) if self._request is not None else "?"
+        message = f"{kind} '{self.status_code} {self.reason_phrase}' for url '{url}'"
+        raise HTTPStatusError(
+            message, request=self.request, response=typing.cast("Response", self)
+        )
+
+    # --- body, once read ------------------------------------------------
+
+    @property
+    def content(self) -> bytes:
+        """The whole body; `ResponseNotRead` if it was streamed and not read."""
+        if self._content is None:
+            raise ResponseNotRead()
+        return self._content
+
+    @property
+    def charset_encoding(self) -> str | None:
+        """The charset named in Content-Type, if it names a known codec."""
+        content_type = self.headers.get("content-type")
+        if content_type is None:
+            return None
+        message = email.message.Message()
+        message["content-type"] = content_type
+        charset = message.get_param("charset")
+        if not isinstance(charset, str):
+            return None
+        return _known_codec(charset.strip("'\""))
+
+    @property
+    def encoding(self) -> str:
+        """
+        The text encoding: one set explicitly, else the Content-Type charset,
+        else a default for the media type (utf-8 for JSON), else a guess from
+        the body (chardet), made only now and only once.
+        """
+        if self._encoding is None:
+            encoding = self.charset_encoding or self._media_type_default()
+            if encoding is None:
+                encoding = self._guess_encoding()
+            self._encoding = encoding
+        return self._encoding
+
+    @encoding.setter
+    def encoding(self, value: str) -> None:
+        if self._text is not None:
+            raise ValueError("Set the encoding before using .text.")
+        self._encoding = value
+
+    def _media_type_default(self) -> str | None:
+        media = self.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media == "application/json" or media.endswith("+json"):
+            return "utf-8"
+        return None
+
+    def _guess_encoding(self) -> str:
+        if callable(self.default_encoding):
+            return self.default_encoding(self.content) or "utf-8"
+        content = self.content
+        if not content:
+            return self.default_encoding
+        try:
+            content.decode("ascii")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return (
+                "ascii" if self.default_encoding == "ascii" else self.default_encoding
+            )
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            import chardet
+
+            guess = chardet.detect(content).get("encoding")
+            return _known_codec(guess) or self.default_encoding
+        return "utf-8"
+
+    @property
+    def text(self) -> str:
+        """The body as str, decoded with `encoding`."""
+        if self._text is None:
+            decoder = TextDecoder(self.encoding)
+            self._text = decoder.decode(self.content) + decoder.flush()
+        return self._text
+
+    def json(self, **kwargs: typing.Any) -> typing.Any:
+        """The body parsed as JSON."""
+        return jsonlib.loads(self.text, **kwargs)
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookies this response sets."""
+        from ._cookies import Cookies
+
+        cookies = Cookies()
+        cookies.extract_cookies(typing.cast("Response", self))
+        return cookies
+
+    @property
+    def links(self) -> dict[str, dict[str, str]]:
+        """The parsed `Link` header, keyed by `rel` (or URL)."""
+        links: dict[str, dict[str, str]] = {}
+        for value in self.headers.get_list("link"):
+            for part in value.split(","):
+                url, *params = part.split(";")
+                link = {"url": url.strip(" <>'\"")}
+                for param in params:
+                    key, _, val = param.partition("=")
+                    link[key.strip(" '\"")] = val.strip(" '\"")
+                links[link.get("rel") or link["url"]] = link
+        return links
+
+    def _decoder(self) -> ContentDecoder:
+        if not self._decode_content:
+            return decoder_for(None)
+        return decoder_for(self.headers.get("content-encoding"))
+
+    def _start_stream(self) -> AsyncByteStream:
+        if self.is_stream_consumed:
+            raise StreamConsumed()
+        if self.is_closed:
+            raise ResponseClosed()
+        self.is_stream_consumed = True
+        return self._stream
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} [{int(self.status_code)} {self.reason_phrase}]>"
+
+
+def _known_codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    import codecs
+
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+class AsyncResponse(BaseResponse):
+    """
+    A response from `AsyncClient` or `AsyncConnectionPool`.
+
+    ```python
+    response = await client.get(url, stream=True)
+    async for chunk in response.stream():
+        ...
+    ```
+    """
+
+    async def read(self) -> bytes:
+        """Read the whole body (decoded) into `content`, and return it."""
+        if self._content is None:
+            self._content = b"".join([chunk async for chunk in self.stream()])
+        return self._content
+
+    aread = read
+
+    def raw(self) -> typing.AsyncIterator[bytes]:
+        """The body as received, chunk by chunk, not decoded."""
+        return _RawIterator(self, self._start_stream())
+
+    def stream(self) -> typing.AsyncIterator[bytes]:
+        """The body, decoded per Content-Encoding, chunk by chunk."""
+        if self._content is not None:
+            return _ReplayIterator(self._content)
+        return _DecodedIterator(self, self._start_stream(), self._decoder())
+
+    async def stream_text(self) -> typing.AsyncIterator[str]:
+        """The body as str chunks, decoded with `encoding`."""
+        decoder = TextDecoder(
+            self.charset_encoding or self._media_type_default() or "utf-8"
+        )
+        async for chunk in self.stream():
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.flush()
+        if tail:
+            yield tail
+
+    async def stream_lines(self) -> typing.AsyncIterator[str]:
+        """The body as lines of text, line endings removed."""
+        decoder = LineDecoder()
+        async for text in self.stream_text():
+            for line in decoder.decode(text):
+                yield line
+        for line in decoder.flush():
+            yield line
+
+    async def close(self) -> None:
+        """Close the response and give its connection back to the pool."""
+        if not self.is_closed:
+            self.is_closed = True
+            await self._stream.aclose()
+
+    aclose = close
+
+    async def next(self) -> AsyncResponse:
+        """Follow the redirect that was not followed (`allow_redirects=False`)."""
+        if self._next is None:
+            raise RuntimeError("This response has no redirect to follow.")
+        return typing.cast(AsyncResponse, await self._next())
+
+    async def __aenter__(self) -> AsyncResponse:
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()
+
+
+class _RawIterator:
+    """Iterates a response body as received; closes the response at the end."""
+
+    __slots__ = ("_iterator", "_response", "_stream")
+
+    def __init__(self, response: BaseResponse, stream: AsyncByteStream) -> None:
+        self._response = response
+        self._stream = stream
+        self._iterator: typing.AsyncIterator[bytes] | None = None
+
+    def __aiter__(self) -> _RawIterator:
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self._iterator is None:
+            self._iterator = self._stream.__aiter__()
+        try:
+            return await self._iterator.__anext__()
+        except StopAsyncIteration:
+            await self._finish()
+            raise
+        except BaseException as exc:
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc._request = self._response._request
+            await self._finish()
+            raise
+
+    async def _finish(self) -> None:
+        if not self._response.is_closed:
+            self._response.is_closed = True
+            await self._stream.aclose()
+
+
+class _DecodedIterator(_RawIterator):
+    __slots__ = ("_decoder", "_flushed")
+
+    def __init__(
+        self, response: BaseResponse, stream: AsyncByteStream, decoder: ContentDecoder
+    ) -> None:
+        super().__init__(response, stream)
+        self._decoder = decoder
+        self._flushed = False
+
+    async def __anext__(self) -> bytes:
+        while True:
+            try:
+                chunk = await super().__anext__()
+            except StopAsyncIteration:
+                if self._flushed:
+                    raise
+                self._flushed = True
+                tail = self._decoder.flush()
+                if tail:
+                    return tail
+                raise
+            try:
+                data = self._decoder.decode(chunk)
+            except BaseException:
+                await self._finish()
+                raise
+            if data:
+                return data
+
+
+class _ReplayIterator:
+    __slots__ = ("_content",)
+
+    def __init__(self, content: bytes) -> None:
+        self._content: bytes | None = content
+
+    def __aiter__(self) -> _ReplayIterator:
+        return self
+
+    async def __anext__(self) -> bytes:
+        content, self._content = self._content, None
+        if not content:
+            raise StopAsyncIteration
+        return content
+
+
+def _iterate(iterator: typing.AsyncIterator[bytes]) -> typing.Iterator[bytes]:
+    """Drive an async byte iterator of the core from sync code."""
+    while True:
+        try:
+            yield drive(
+                typing.cast(typing.Coroutine[None, None, bytes], iterator.__anext__())
+            )
+        except StopAsyncIteration:
+            return
+
+
+class Response(BaseResponse):
+    """
+    A response from `Client` or `ConnectionPool`.
+
+    ```python
+    response = client.get("https://example.org/")
+    response.status_code, response.headers["content-type"], response.text
+    ```
+    """
+
+    def read(self) -> bytes:
+        """Read the whole body (decoded) into `content`, and return it."""
+        if self._content is None:
+            self._content = b"".join(self.stream())
+        return self._content
+
+    def raw(self) -> typing.Iterator[bytes]:
+        """The body as received, chunk by chunk, not decoded."""
+        return _iterate(_RawIterator(self, self._start_stream()))
+
+    def stream(self) -> typing.Iterator[bytes]:
+        """The body, decoded per Content-Encoding, chunk by chunk."""
+        if self._content is not None:
+            return iter([self._content] if self._content else [])
+        return _iterate(_DecodedIterator(self, self._start_stream(), self._decoder()))
+
+    def stream_text(self) -> typing.Iterator[str]:
+        """The body as str chunks, decoded with `encoding`."""
+        decoder = TextDecoder(
+            self.charset_encoding or self._media_type_default() or "utf-8"
+        )
+        for chunk in self.stream():
+            text = decoder.decode(chunk)
+            if text:
+                yield text
+        tail = decoder.flush()
+        if tail:
+            yield tail
+
+    def stream_lines(self) -> typing.Iterator[str]:
+        """The body as lines of text, line endings removed."""
+        decoder = LineDecoder()
+        for text in self.stream_text():
+            yield from decoder.decode(text)
+        yield from decoder.flush()
+
+    def close(self) -> None:
+        """Close the response and give its connection back to the pool."""
+        if not self.is_closed:
+            self.is_closed = True
+            drive(self._stream.aclose())
+
+    def next(self) -> Response:
+        """Follow the redirect that was not followed (`allow_redirects=False`)."""
+        if self._next is None:
+            raise RuntimeError("This response has no redirect to follow.")
+        return typing.cast(Response, self._next())
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+    @classmethod
+    def _from_async(cls, response: BaseResponse) -> Response:
+        """The sync view of a response the core produced."""
+        sync = cls.__new__(cls)
+        sync.__dict__.update(response.__dict__)
+        return sync
