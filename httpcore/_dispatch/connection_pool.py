@@ -381,6 +381,8 @@ class AsyncConnectionPool:
         while idle:
             connection, _ = idle.popitem()
             del self._idle_all[connection]
+            if not idle:
+                del self._idle[key]
             if connection.has_expired(now, self._limits.keepalive_expiry):
                 self._close_locked(connection)
                 continue
