@@ -40,7 +40,7 @@ def _to_bytes(text: str | bytes, what: str, encoding: str | None) -> bytes:
     raise TypeError(f"Header {what}s must be str or bytes, not {type(text).__name__}.")
 
 
-class Headers(typing.MutableMapping[str, str]):
+class Headers(typing.MutableMapping[str | bytes, str]):
     """
     A case-insensitive multi-dict of HTTP headers.
 

@@ -11,21 +11,21 @@ scan and no input can make it backtrack:
 
 The authority is split at its *last* "@" (as browsers and urllib do) and the
 "@"s before it are percent-encoded into the userinfo, so `http://a@b@c/`
-connects to `c` and prints as `http://a%40b@c/`.
+connects to `c` and prints as `http://a%40b@c/`. A "\\" in the authority is
+refused: browsers read it as "/", and two parsers must never disagree on a host.
 
-The host is where a lenient parser becomes a security hole, so it is checked
-against an allow-list rather than a deny-list: ASCII hosts may hold only the
-RFC 3986 `reg-name` characters (no "%", "/", "\\", "@", ":", space or control
-characters); IPv6 literals must satisfy `ipaddress`; other hosts go through
-IDNA 2008 (UTS 46) and the *result* is checked again, because UTS 46 maps some
-characters to ASCII delimiters (U+2100 becomes "a/c"). CR, LF and NUL are
-refused anywhere, never encoded away.
+The host is checked against an allow-list, not a deny-list: ASCII hosts may
+hold only RFC 3986 `reg-name` characters (no "%", "/", "@", ":", space or
+control characters); IPv6 literals must satisfy `ipaddress`; other hosts go
+through IDNA 2008 (UTS 46), whose result is checked again, since UTS 46 maps
+some characters to ASCII delimiters (U+2100 becomes "a/c"). CR, LF and NUL
+are refused anywhere, never encoded away.
 
 Every other component is percent-encoded with its own set of safe characters
-(a "?" in a path, a "#" in a query), keeping valid `%XX` escapes. The encoded
-form contains only safe characters and escapes, so encoding is idempotent and
-`URL(str(url)) == url` holds. `copy_with()` builds its result the same way,
-then re-parses the string it produced and refuses any change of meaning.
+(a "?" in a path, a "#" in a query), keeping valid `%XX` escapes. The result
+holds only safe characters and escapes, so encoding is idempotent and
+`URL(str(url)) == url`. `copy_with()` builds its result the same way, then
+re-parses the string it produced and refuses any change of meaning.
 """
 
 from __future__ import annotations
@@ -65,16 +65,20 @@ _USERINFO_SAFE = frozenset(_UNRESERVED + _SUB_DELIMS + ":")
 _PATH_SAFE = frozenset(_UNRESERVED + _SUB_DELIMS + ":@/")
 _QUERY_SAFE = frozenset(_UNRESERVED + _SUB_DELIMS + ":@/?")
 _HEX = frozenset("0123456789abcdefABCDEF")
-_FORBIDDEN = ("\r", "\n", "\x00")
 _MAX_IDNA_HOST = 1024  # bounds the work handed to `idna`; DNS allows 253
 
 
-# (scheme, userinfo, host, port, path, query, fragment, has_authority), with
-# userinfo, path, query and fragment percent-encoded and the host normalized.
-_Parts = tuple[
-    str, str | None, str, int | None, str,
-    str | None, str | None, bool,
-]  # fmt: skip
+class _Parts(typing.NamedTuple):
+    """The components, encoded; None where "@", "?" or "#" is absent."""
+
+    scheme: str
+    userinfo: str | None
+    host: str
+    port: int | None
+    path: str
+    query: str | None
+    fragment: str | None
+    has_authority: bool
 
 
 class _URLParts(typing.TypedDict, total=False):
@@ -90,8 +94,18 @@ class _URLParts(typing.TypedDict, total=False):
     fragment: str
 
 
+def _find_first(text: str, delimiters: str, start: int = 0) -> int:
+    """The index of the first of `delimiters` in `text`, else `len(text)`."""
+    end = len(text)
+    for delimiter in delimiters:
+        found = text.find(delimiter, start, end)
+        if found >= 0:
+            end = found
+    return end
+
+
 def _check_forbidden(text: str, what: str) -> None:
-    for char in _FORBIDDEN:
+    for char in ("\r", "\n", "\x00"):
         if char in text:
             raise InvalidURL(f"Invalid character {char!r} in {what}.")
 
@@ -145,14 +159,12 @@ def _normalize_host(host: str) -> str:
         except ValueError:
             raise InvalidURL(f"Invalid IPv6 address {host!r}.") from None
         return literal.lower()
+    if not _HOST_CHARS.issuperset(host):
+        bad = [c for c in host if c.isascii() and c not in _HOST_CHARS]
+        if bad:
+            raise InvalidURL(f"Invalid character {bad[0]!r} in host {host!r}.")
     if host.isascii():
-        if not _HOST_CHARS.issuperset(host):
-            bad = next(char for char in host if char not in _HOST_CHARS)
-            raise InvalidURL(f"Invalid character {bad!r} in host {host!r}.")
         return host.lower()
-    bad_ascii = [c for c in host if c.isascii() and c not in _HOST_CHARS]
-    if bad_ascii:
-        raise InvalidURL(f"Invalid character {bad_ascii[0]!r} in host {host!r}.")
     if len(host) > _MAX_IDNA_HOST:
         raise InvalidURL(f"Host is too long ({len(host)} characters).")
     try:
@@ -169,10 +181,7 @@ def _parse_port(port: str) -> int | None:
         return None
     if len(port) > 5 or not (port.isascii() and port.isdigit()):
         raise InvalidURL(f"Invalid port {port!r}: not a number from 0 to 65535.")
-    value = int(port)
-    if value > 65535:
-        raise InvalidURL(f"Invalid port {port!r}: not a number from 0 to 65535.")
-    return value
+    return _check_port(int(port))
 
 
 def _check_port(port: int | None) -> int | None:
@@ -185,16 +194,14 @@ def _check_port(port: int | None) -> int | None:
 
 def _split_authority(authority: str) -> tuple[str | None, str, int | None]:
     """Split into (encoded userinfo or None, normalized host, port)."""
-    if "\\" in authority:  # a "/" to WHATWG parsers: refuse, don't disagree
+    if "\\" in authority:
         raise InvalidURL(f"Invalid character '\\\\' in authority {authority!r}.")
     userinfo: str | None
     userinfo, at, hostport = authority.rpartition("@")
     userinfo = _encode(userinfo, _USERINFO_SAFE) if at else None
     if hostport.startswith("["):
-        end = hostport.find("]")
-        host, rest = (
-            (hostport, "") if end < 0 else (hostport[: end + 1], hostport[end + 1 :])
-        )
+        end = hostport.find("]") + 1 or len(hostport)
+        host, rest = hostport[:end], hostport[end:]
         if rest and not rest.startswith(":"):
             raise InvalidURL(f"Invalid authority {authority!r}: junk after ']'.")
         port = rest[1:]
@@ -247,10 +254,7 @@ class URL:
     strings, with the same normalized form.
     """
 
-    __slots__ = (
-        "_fragment", "_has_authority", "_host", "_path", "_port", "_query",
-        "_scheme", "_str", "_userinfo",
-    )  # fmt: skip
+    __slots__ = ("_parts", "_str")
 
     def __init__(
         self,
@@ -259,7 +263,7 @@ class URL:
         params: QueryParamTypes | None = None,
     ) -> None:
         if isinstance(url, URL):
-            parts = url._parts()
+            parts = url._parts
         elif isinstance(url, str):
             parts = self._parse(url)
         else:
@@ -267,10 +271,10 @@ class URL:
         if params is not None:
             extra = params if isinstance(params, QueryParams) else QueryParams(params)
             if extra:
-                query = str(QueryParams(parts[5] or "").merge(extra))
-                parts = (*parts[:5], query, *parts[6:])
+                query = QueryParams(parts.query or "").merge(extra)
+                parts = parts._replace(query=str(query))
         self._assign(parts)
-        if not allow_relative and not self._scheme:
+        if not allow_relative and not parts.scheme:
             raise InvalidURL(
                 f"No scheme included in URL {self._str!r}: pass a full URL, "
                 "like 'https://example.org/'."
@@ -280,27 +284,18 @@ class URL:
     def _parse(url: str) -> _Parts:
         _check_forbidden(url, "URL")
         scheme = ""
-        end = len(url)
-        for delimiter in "/?#":
-            found = url.find(delimiter, 0, end)
-            if found >= 0:
-                end = found
-        colon = url.find(":", 0, end)
+        colon = url.find(":", 0, _find_first(url, "/?#"))
         if colon > 0:
             scheme, url = _normalize_scheme(url[:colon]), url[colon + 1 :]
         userinfo: str | None = None
         host, port, has_authority = "", None, url.startswith("//")
         if has_authority:
-            end = len(url)
-            for delimiter in "/?#":
-                found = url.find(delimiter, 2, end)
-                if found >= 0:
-                    end = found
+            end = _find_first(url, "/?#", 2)
             userinfo, host, port = _split_authority(url[2:end])
             url = url[end:]
         url, hash_, fragment = url.partition("#")
         path, question, query = url.partition("?")
-        return (
+        return _Parts(
             scheme,
             userinfo,
             host,
@@ -311,57 +306,55 @@ class URL:
             has_authority,
         )
 
-    def _parts(self) -> _Parts:
-        return (
-            self._scheme, self._userinfo, self._host, self._port, self._path,
-            self._query, self._fragment, self._has_authority,
-        )  # fmt: skip
+    @classmethod
+    def _from_parts(cls, parts: _Parts) -> URL:
+        url = cls.__new__(cls)
+        url._assign(parts)
+        return url
 
     def _assign(self, parts: _Parts) -> None:
-        scheme, userinfo, host, port, path, query, fragment, has_authority = parts
-        if scheme in _HOST_REQUIRED and not host:
-            raise InvalidURL(f"No host in {scheme!r} URL.")
-        if has_authority and not path:
-            path = "/"
-        self._scheme, self._userinfo, self._host = scheme, userinfo, host
-        self._port, self._path, self._query = port, path, query
-        self._fragment = fragment
-        self._has_authority = has_authority
-        text = f"{scheme}:" if scheme else ""
-        if has_authority:
+        if parts.scheme in _HOST_REQUIRED and not parts.host:
+            raise InvalidURL(f"No host in {parts.scheme!r} URL.")
+        if parts.has_authority and not parts.path:
+            parts = parts._replace(path="/")
+        self._parts = parts
+        text = f"{parts.scheme}:" if parts.scheme else ""
+        if parts.has_authority:
             text += "//" + self.authority
-        text += path
-        if query is not None:
-            text += "?" + query
-        if fragment is not None:
-            text += "#" + fragment
+        text += parts.path
+        if parts.query is not None:
+            text += "?" + parts.query
+        if parts.fragment is not None:
+            text += "#" + parts.fragment
         self._str = text
 
     @property
     def scheme(self) -> str:
         """The lower-case scheme, like `"https"`; `""` for a relative URL."""
-        return self._scheme
+        return self._parts.scheme
 
     @property
     def authority(self) -> str:
         """`userinfo@host:port`, the port only when given (IPv6 hosts in brackets)."""
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        if self._userinfo is not None:
-            host = f"{self._userinfo}@{host}"
-        return host if self._port is None else f"{host}:{self._port}"
+        parts = self._parts
+        host = f"[{parts.host}]" if ":" in parts.host else parts.host
+        if parts.userinfo is not None:
+            host = f"{parts.userinfo}@{host}"
+        return host if parts.port is None else f"{host}:{parts.port}"
 
     @property
     def netloc_for_host_header(self) -> str:
         """The `Host` header value: the host, and the port unless the default."""
-        host = f"[{self._host}]" if ":" in self._host else self._host
-        if self._port is None or self._port == DEFAULT_PORTS.get(self._scheme):
+        parts = self._parts
+        host = f"[{parts.host}]" if ":" in parts.host else parts.host
+        if parts.port is None or parts.port == DEFAULT_PORTS.get(parts.scheme):
             return host
-        return f"{host}:{self._port}"
+        return f"{host}:{parts.port}"
 
     @property
     def userinfo(self) -> str:
         """The percent-encoded `user:password` part, or `""`."""
-        return self._userinfo or ""
+        return self._parts.userinfo or ""
 
     @property
     def username(self) -> str:
@@ -376,31 +369,29 @@ class URL:
     @property
     def host(self) -> str:
         """The host: lower case, IDNA-encoded, IPv6 addresses without brackets."""
-        return self._host
+        return self._parts.host
 
     @property
     def port(self) -> int | None:
         """The explicit port, else the scheme's default; `None` if neither exists."""
-        if self._port is not None:
-            return self._port
-        return DEFAULT_PORTS.get(self._scheme)
+        port = self._parts.port
+        return DEFAULT_PORTS.get(self._parts.scheme) if port is None else port
 
     @property
     def path(self) -> str:
         """The percent-encoded path; `"/"` rather than empty when there is a host."""
-        return self._path
+        return self._parts.path
 
     @property
     def query(self) -> str:
         """The percent-encoded query, without the `"?"`."""
-        return self._query or ""
+        return self._parts.query or ""
 
     @property
     def full_path(self) -> str:
         """The path, then `"?"` and the query when there is one."""
-        if self._query is None:
-            return self._path
-        return f"{self._path}?{self._query}"
+        path, query = self._parts.path, self._parts.query
+        return path if query is None else f"{path}?{query}"
 
     @property
     def raw_path(self) -> bytes:
@@ -410,7 +401,7 @@ class URL:
     @property
     def fragment(self) -> str:
         """The percent-encoded fragment, without the `"#"`."""
-        return self._fragment or ""
+        return self._parts.fragment or ""
 
     @property
     def params(self) -> QueryParams:
@@ -420,17 +411,17 @@ class URL:
     @property
     def is_ssl(self) -> bool:
         """Whether the scheme is `https` or `wss`."""
-        return self._scheme in SSL_SCHEMES
+        return self._parts.scheme in SSL_SCHEMES
 
     @property
     def is_absolute_url(self) -> bool:
         """Whether the URL has a scheme."""
-        return bool(self._scheme)
+        return bool(self._parts.scheme)
 
     @property
     def is_relative_url(self) -> bool:
         """Whether the URL has no scheme."""
-        return not self._scheme
+        return not self._parts.scheme
 
     @property
     def origin(self) -> Origin:
@@ -457,9 +448,7 @@ class URL:
                 kind = type(value).__name__
                 raise InvalidURL(f"The URL {name} must be a str, not {kind}.")
             _check_forbidden(value, f"URL {name}")
-        scheme, userinfo, host, port, path, query, fragment, has_authority = (
-            self._parts()
-        )
+        scheme, userinfo, host, port, path, query, fragment, has_authority = self._parts
         if "scheme" in parts:
             scheme = _normalize_scheme(parts["scheme"]) if parts["scheme"] else ""
         if "authority" in parts:
@@ -493,11 +482,10 @@ class URL:
         if "fragment" in parts:
             fragment = parts["fragment"]
             fragment = _encode(fragment, _QUERY_SAFE) if fragment else None
-        new = URL.__new__(URL)
-        new._assign(
-            (scheme, userinfo, host, port, path, query, fragment, has_authority)
+        new = URL._from_parts(
+            _Parts(scheme, userinfo, host, port, path, query, fragment, has_authority)
         )
-        if URL._parse(new._str) != new._parts():
+        if URL._parse(new._str) != new._parts:
             raise InvalidURL(f"copy_with() would make an ambiguous URL: {new._str!r}.")
         return new
 
@@ -506,32 +494,29 @@ class URL:
         Resolve `url`, absolute or relative, against this URL as RFC 3986
         section 5.2 says: `resolve_with("../b?q")`, `resolve_with("//host/p")`.
         """
-        ref = url if isinstance(url, URL) else URL(url, allow_relative=True)
-        r_scheme, r_userinfo, r_host, r_port, r_path, r_query, r_fragment, r_auth = (
-            ref._parts()
-        )
-        scheme, userinfo, host, port, path, query, _, has_authority = self._parts()
-        if r_scheme:
-            scheme, userinfo, host, port = r_scheme, r_userinfo, r_host, r_port
-            has_authority, path, query = r_auth, _remove_dot_segments(r_path), r_query
-        elif r_auth:
-            userinfo, host, port, has_authority = r_userinfo, r_host, r_port, True
-            path, query = _remove_dot_segments(r_path), r_query
-        elif r_path:
-            if not r_path.startswith("/"):
-                r_path = path[: path.rfind("/") + 1] + r_path
-            path, query = _remove_dot_segments(r_path), r_query
-        elif r_query is not None:
-            query = r_query
-        if not has_authority and path.startswith("//"):
-            path = "/." + path  # keep "//x" a path, not an authority
-        elif not (scheme or has_authority) and ":" in path.partition("/")[0]:
-            path = "./" + path  # keep "a:b" a path, not a scheme
-        new = URL.__new__(URL)
-        new._assign(
-            (scheme, userinfo, host, port, path, query, r_fragment, has_authority)
-        )
-        return new
+        ref = (url if isinstance(url, URL) else URL(url, allow_relative=True))._parts
+        base = self._parts
+        if ref.scheme:
+            target = ref._replace(path=_remove_dot_segments(ref.path))
+        elif ref.has_authority:
+            target = ref._replace(
+                scheme=base.scheme, path=_remove_dot_segments(ref.path)
+            )
+        elif ref.path:
+            path = ref.path
+            if not path.startswith("/"):
+                path = base.path[: base.path.rfind("/") + 1] + path
+            target = base._replace(path=_remove_dot_segments(path), query=ref.query)
+        else:
+            query = base.query if ref.query is None else ref.query
+            target = base._replace(query=query)
+        target = target._replace(fragment=ref.fragment)
+        path = target.path
+        if not target.has_authority and path.startswith("//"):
+            target = target._replace(path="/." + path)  # a path, not an authority
+        elif not (target.scheme or target.has_authority) and ":" in path.split("/")[0]:
+            target = target._replace(path="./" + path)  # a path, not a scheme
+        return URL._from_parts(target)
 
     def join(self, url: str | URL) -> URL:
         """An alias of `resolve_with()`."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import string
 
 from hypothesis import assume, given
@@ -16,14 +17,14 @@ from httpcore._urls import URL, Origin, _remove_dot_segments
 # ---------------------------------------------------------------------------
 
 # Any text the parser accepts somewhere: no CR, LF, NUL or lone surrogates.
-ANY_CHAR = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n\x00")
+ANY_CHAR = st.characters(exclude_categories=["Cs"], exclude_characters="\r\n\x00")
 
 
 def text_without(delimiters: str) -> st.SearchStrategy[str]:
     return st.text(
         st.characters(
-            blacklist_categories=("Cs",),
-            blacklist_characters="\r\n\x00" + delimiters,
+            exclude_categories=["Cs"],
+            exclude_characters="\r\n\x00" + delimiters,
         ),
         max_size=30,
     )
@@ -205,8 +206,8 @@ def test_headers_lookup_ignores_case(
 
 @given(PAIRS, st.randoms())
 def test_headers_equality_ignores_order_and_name_case(
-    pairs: list[tuple[str, str]], random: st.Random
+    pairs: list[tuple[str, str]], rng: random.Random
 ) -> None:
     shuffled = [(name.swapcase(), value) for name, value in pairs]
-    random.shuffle(shuffled)
+    rng.shuffle(shuffled)
     assert Headers(pairs) == Headers(shuffled)

@@ -555,7 +555,7 @@ def test_copy_with_refuses_cr_lf() -> None:
 
 def test_copy_with_refuses_non_str() -> None:
     with pytest.raises(InvalidURL, match="must be a str"):
-        URL("http://a/").copy_with(path=b"/x")  # type: ignore[typeddict-item]
+        URL("http://a/").copy_with(path=b"/x")  # type: ignore[arg-type]
 
 
 def test_copy_with_refuses_unknown_components() -> None:
