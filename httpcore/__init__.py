@@ -9,6 +9,9 @@ response = httpcore.ConnectionPool().request("GET", "https://example.org/")
 """
 
 from .__version__ import __version__
+from ._api import delete, get, head, options, patch, post, put, request, stream
+from ._auth import Auth, BasicAuth
+from ._client import AsyncClient, Client
 from ._config import (
     DEFAULT_POOL_LIMITS,
     DEFAULT_TIMEOUT,
@@ -16,6 +19,7 @@ from ._config import (
     Proxy,
     Timeout,
 )
+from ._cookies import Cookies
 from ._dispatch.connection_pool import AsyncConnectionPool
 from ._dispatch.sync import ConnectionPool
 from ._exceptions import (
@@ -57,13 +61,18 @@ __all__ = [
     "DEFAULT_POOL_LIMITS",
     "DEFAULT_TIMEOUT",
     "URL",
+    "AsyncClient",
     "AsyncConnectionPool",
     "AsyncResponse",
+    "Auth",
+    "BasicAuth",
+    "Client",
     "CloseError",
     "ConnectError",
     "ConnectTimeout",
     "ConnectionPool",
     "CookieConflict",
+    "Cookies",
     "DecodingError",
     "HTTPError",
     "HTTPStatusError",
@@ -98,4 +107,13 @@ __all__ = [
     "WriteError",
     "WriteTimeout",
     "__version__",
+    "delete",
+    "get",
+    "head",
+    "options",
+    "patch",
+    "post",
+    "put",
+    "request",
+    "stream",
 ]

@@ -15,6 +15,9 @@ from urllib.parse import urlencode
 
 from ._exceptions import StreamConsumed
 
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._multipart import MultipartStream
+
 __all__ = [
     "AsyncIteratorByteStream",
     "ByteStream",
@@ -146,7 +149,9 @@ def _as_bytes(chunk: typing.Any) -> bytes:
     )
 
 
-ByteStreamTypes = typing.Union[ByteStream, IteratorByteStream, AsyncIteratorByteStream]
+ByteStreamTypes = typing.Union[
+    ByteStream, IteratorByteStream, AsyncIteratorByteStream, "MultipartStream"
+]
 
 
 def encode_content(

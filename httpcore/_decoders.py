@@ -6,10 +6,12 @@ and lines. Each is incremental: `decode(chunk)` then `flush()` at the end.
 from __future__ import annotations
 
 import codecs
+import re
 import typing
 import zlib
 
 from ._exceptions import DecodingError
+
 
 def _optional(*names: str) -> typing.Any:
     """The first of these modules that imports, else None."""
@@ -185,7 +187,14 @@ class TextDecoder:
 
 
 class LineDecoder:
-    """Incremental str -> lines, splitting on \\n, \\r\\n and \\r; ends kept off."""
+    """
+    Incremental str -> lines, split on `\\n`, `\\r\\n` and `\\r` only (not on
+    the other breaks `str.splitlines` knows, such as `\\x0c` or `\\u2028`);
+    line endings are dropped. A `\\r` that ends a chunk waits for the next
+    one, which may start with the `\\n` of the same `\\r\\n`.
+    """
+
+    _BREAKS = re.compile(r"\r\n|\r|\n")
 
     def __init__(self) -> None:
         self._buffer: list[str] = []
@@ -198,18 +207,15 @@ class LineDecoder:
         if text.endswith("\r"):
             self._trailing_cr = True
             text = text[:-1]
-        if not text:
+        lines = self._BREAKS.split(text)
+        if len(lines) == 1:
+            if text:
+                self._buffer.append(text)
             return []
-        lines = text.splitlines(keepends=True)
-        if len(lines) == 1 and not lines[0].endswith(("\n", "\r")):
-            self._buffer.append(lines[0])
-            return []
-        if self._buffer:
-            lines[0] = "".join(self._buffer) + lines[0]
-            self._buffer = []
-        if not lines[-1].endswith(("\n", "\r")):
-            self._buffer = [lines.pop()]
-        return [line.rstrip("\r\n") for line in lines]
+        lines[0] = "".join(self._buffer) + lines[0]
+        tail = lines.pop()
+        self._buffer = [tail] if tail else []
+        return lines
 
     def flush(self) -> list[str]:
         if not self._buffer and not self._trailing_cr:

@@ -215,6 +215,9 @@ async def redirect(request: Request, send: Send) -> None:
 
 async def redirect_to(request: Request, send: Send) -> None:
     code = int(request.query.get("status", "302"))
+    # Read the body first: a server that answers before reading it closes the
+    # connection afterwards, racing the client's next request (the redirect).
+    await request.body()
     await respond(send, code, headers=[("location", request.query["url"])])
 
 

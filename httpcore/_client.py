@@ -1,0 +1,570 @@
+"""
+`Client` and `AsyncClient`.
+
+How it works. The logic of sending is written once, async, in `_ClientCore`:
+
+```
+_send_async -> redirect flow (a generator: _redirects.py), per hop:
+                 auth flow (a generator: _auth.py), per request:
+                   request hooks -> dispatcher -> cookie jar -> response hooks
+```
+
+`AsyncClient` awaits it. `Client` runs the very same coroutines on the sync
+backend: its pool is an `AsyncConnectionPool(backend="sync")`, whose
+primitives block and never suspend, so `drive()` runs each call to completion
+in one step. The `AsyncResponse` it returns is handed out as a `Response`, a
+sync view of the same body. The two clients differ only in how they run the
+core and wrap its responses: `_run`, `close` and the `with` blocks.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import inspect
+import ssl
+import time
+import typing
+
+from ._auth import Auth, AuthTypes, BasicAuth, build_auth
+from ._backends._drive import drive
+from ._backends.base import Backend
+from ._client_base import BaseClient, EventHook, EventHooks, URLTypes
+from ._config import (
+    DEFAULT_MAX_REDIRECTS,
+    DEFAULT_POOL_LIMITS,
+    DEFAULT_TIMEOUT,
+    UNSET,
+    CertTypes,
+    PoolLimits,
+    Timeout,
+    TimeoutTypes,
+    VerifyTypes,
+    ssl_context_for,
+)
+from ._cookies import CookieTypes
+from ._dispatch.base import AsyncDispatcher
+from ._dispatch.connection_pool import AsyncConnectionPool
+from ._headers import HeaderTypes
+from ._models import AsyncResponse, BaseResponse, Request, Response, check_request
+from ._params import QueryParamTypes
+from ._redirects import RedirectFlow, is_followable, redirect_flow, same_origin
+from ._urls import URL
+
+__all__ = ["AsyncClient", "Client"]
+
+# HTTP/2 comes with its own issue. Until the pool speaks it, `http2=True` (the
+# default) connects with HTTP/1.1 only; flip this when it lands.
+_HTTP2_AVAILABLE = False
+
+ProxiesTypes = typing.Any
+
+_T = typing.TypeVar("_T")
+
+
+class SendOptions:
+    """How one send goes: its arguments, resolved against the client's."""
+
+    __slots__ = ("allow_redirects", "auth", "ssl_context", "stream", "timeout", "url")
+
+    def __init__(
+        self,
+        *,
+        stream: bool,
+        allow_redirects: bool,
+        auth: Auth | None,
+        url: URL,
+        ssl_context: ssl.SSLContext | None,
+        timeout: Timeout,
+    ) -> None:
+        self.stream = stream
+        self.allow_redirects = allow_redirects
+        # Auth is only used within the origin of the request that was sent
+        # (`url`): redirects elsewhere carry no credentials.
+        self.auth = auth
+        self.url = url
+        self.ssl_context = ssl_context
+        self.timeout = timeout
+
+
+class _PendingRedirect:
+    """A redirect not followed (`allow_redirects=False`): what `next()` resumes."""
+
+    __slots__ = ("flow", "options")
+
+    def __init__(self, flow: RedirectFlow, options: SendOptions) -> None:
+        self.flow = flow
+        self.options = options
+
+
+class _SyncDispatch:
+    """A sync dispatcher behind the async interface; its calls block."""
+
+    def __init__(self, dispatch: typing.Any) -> None:
+        self._dispatch = dispatch
+
+    async def send(
+        self, request: Request, *, timeout: Timeout | None = None
+    ) -> AsyncResponse:
+        response = self._dispatch.send(request, timeout=timeout)
+        if isinstance(response, AsyncResponse):
+            return response
+        if not isinstance(response, BaseResponse):
+            raise TypeError(
+                f"The dispatcher's send() returned {response!r}, not a Response."
+            )
+        # The same state, seen through the async API: the body of every
+        # response is an async byte stream, which runs under any backend.
+        view = AsyncResponse.__new__(AsyncResponse)
+        view.__dict__.update(response.__dict__)
+        return view
+
+    async def close(self) -> None:
+        self._dispatch.close()
+
+
+def _adapt_dispatch(dispatch: typing.Any, *, sync_only: bool) -> AsyncDispatcher:
+    send = getattr(dispatch, "send", None)
+    if not callable(send) or not callable(getattr(dispatch, "close", None)):
+        raise TypeError(
+            f"dispatch={dispatch!r} is not a dispatcher: it needs "
+            "send(request, *, timeout) and close() methods."
+        )
+    if not inspect.iscoroutinefunction(send):
+        return _SyncDispatch(dispatch)
+    if sync_only:
+        raise TypeError(
+            f"dispatch={dispatch!r} is async: the sync Client needs a sync "
+            "dispatcher (send() and close() not async), such as ConnectionPool. "
+            "Use httpcore.AsyncClient with an async dispatcher."
+        )
+    return typing.cast(AsyncDispatcher, dispatch)
+
+
+class _ClientCore(BaseClient[_T]):
+    """The dispatcher, and the async logic of sending, for both clients."""
+
+    def __init__(
+        self,
+        *,
+        auth: AuthTypes | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        pool_limits: PoolLimits = DEFAULT_POOL_LIMITS,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        base_url: URLTypes | None = None,
+        http2: bool = True,
+        proxies: ProxiesTypes = None,
+        trust_env: bool = True,
+        dispatch: typing.Any = None,
+        event_hooks: EventHooks | None = None,
+        backend: str | Backend | None = None,
+    ) -> None:
+        if proxies:
+            raise NotImplementedError(
+                "proxies are not supported yet: they come with the proxy issue. "
+                "Proxies from the environment (HTTP_PROXY...) are not used either."
+            )
+        if not isinstance(max_redirects, int) or max_redirects < 0:
+            raise ValueError(
+                f"max_redirects must be an int >= 0, not {max_redirects!r}."
+            )
+        self.auth = auth
+        self.params = params
+        self.headers = headers
+        self.cookies = cookies
+        self.timeout = timeout
+        self.base_url = base_url
+        self.event_hooks = event_hooks
+        self.max_redirects = max_redirects
+        self._verify = verify
+        self._cert = cert
+        self._trust_env = trust_env
+        self._closed = False
+        self._http2 = http2 and _HTTP2_AVAILABLE
+        self._dispatch: AsyncDispatcher
+        if dispatch is None:
+            self._dispatch = AsyncConnectionPool(
+                verify=verify,
+                cert=cert,
+                timeout=self.timeout,
+                pool_limits=pool_limits,
+                http2=self._http2,
+                trust_env=trust_env,
+                backend="sync" if self._is_sync else backend,
+            )
+            return
+        unused = [
+            name
+            for name, given in (
+                ("verify", verify is not True),
+                ("cert", cert is not None),
+                ("pool_limits", pool_limits != DEFAULT_POOL_LIMITS),
+                ("backend", backend is not None),
+            )
+            if given
+        ]
+        if unused:
+            raise ValueError(
+                f"{', '.join(unused)} configure the default connection pool, which "
+                "dispatch= replaces: configure your dispatcher instead."
+            )
+        self._dispatch = _adapt_dispatch(dispatch, sync_only=self._is_sync)
+
+    # --- the core: written once, async ---------------------------------------
+
+    def _send(
+        self,
+        request: Request,
+        *,
+        stream: bool,
+        allow_redirects: bool,
+        auth: AuthTypes | None,
+        verify: VerifyTypes,
+        cert: CertTypes | None,
+        timeout: TimeoutTypes,
+    ) -> _T:
+        options = self._options(
+            request,
+            stream=stream,
+            allow_redirects=allow_redirects,
+            auth=auth,
+            verify=verify,
+            cert=cert,
+            timeout=timeout,
+        )
+        return self._run(request, options)
+
+    def _run(self, request: Request, options: SendOptions) -> _T:
+        """Run `_send_async` and wrap its response: what the clients differ in."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _options(
+        self,
+        request: Request,
+        *,
+        stream: bool,
+        allow_redirects: bool,
+        auth: AuthTypes | None,
+        verify: VerifyTypes,
+        cert: CertTypes | None,
+        timeout: TimeoutTypes,
+    ) -> SendOptions:
+        """Resolve a send's arguments against the client's settings."""
+        resolved = self._auth if auth is UNSET else build_auth(auth)
+        if resolved is None and request.url.username:
+            resolved = BasicAuth(request.url.username, request.url.password)
+        ssl_context = None
+        if verify is not UNSET or cert is not UNSET:
+            verify = self._verify if verify is UNSET else verify
+            cert = self._cert if cert is UNSET else cert
+            if (verify, cert) != (self._verify, self._cert):
+                ssl_context = ssl_context_for(
+                    verify, cert, http2=self._http2, trust_env=self._trust_env
+                )
+        return SendOptions(
+            stream=stream,
+            allow_redirects=allow_redirects,
+            auth=resolved,
+            url=request.url,
+            ssl_context=ssl_context,
+            timeout=self._timeout if timeout is UNSET else Timeout(timeout),
+        )
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError(
+                "This client has been closed: it cannot send requests any more. "
+                "Create a new client."
+            )
+
+    async def _send_async(
+        self, request: Request, options: SendOptions
+    ) -> AsyncResponse:
+        self._check_open()
+        check_request(request)
+        flow = redirect_flow(request, self.max_redirects, self._cookies)
+        return await self._chain(flow, next(flow), [], options)
+
+    async def _resume_async(
+        self, pending: _PendingRedirect, previous: BaseResponse
+    ) -> AsyncResponse:
+        """The hop after `previous` (closed already): what `response.next()` runs."""
+        self._check_open()
+        request = pending.flow.send(previous)
+        history = [*previous.history, previous]
+        return await self._chain(pending.flow, request, history, pending.options)
+
+    async def _chain(
+        self,
+        flow: RedirectFlow,
+        request: Request,
+        history: list[BaseResponse],
+        options: SendOptions,
+    ) -> AsyncResponse:
+        """Send `request`, then the redirects `flow` asks for while followed."""
+        while True:
+            response = await self._send_handling_auth(request, options)
+            response.history = history
+            if not options.allow_redirects:
+                if is_followable(response):
+                    response._next = _PendingRedirect(flow, options)
+                break
+            try:
+                request = flow.send(response)
+            except StopIteration:
+                break
+            except BaseException:
+                await response.aclose()
+                raise
+            await _read_and_close(response)
+            history = [*history, response]
+        if not options.stream:
+            try:
+                await response.read()
+            finally:
+                await response.aclose()
+        return response
+
+    async def _send_handling_auth(
+        self, request: Request, options: SendOptions
+    ) -> AsyncResponse:
+        auth = options.auth
+        if auth is None or not same_origin(request.url, options.url):
+            return await self._send_one(request, options)
+        if auth.requires_request_body:
+            await request.aread()
+        flow = auth.auth_flow(request)
+        try:
+            request = next(flow)
+            while True:
+                response = await self._send_one(request, options)
+                try:
+                    if auth.requires_response_body:
+                        await response.read()
+                    request = flow.send(response)
+                except StopIteration:
+                    return response
+                except BaseException:
+                    await response.aclose()
+                    raise
+                await _read_and_close(response)
+        finally:
+            flow.close()
+
+    async def _send_one(self, request: Request, options: SendOptions) -> AsyncResponse:
+        """One request through the dispatcher, with hooks and the cookie jar."""
+        if options.ssl_context is not None:
+            request.extensions["ssl_context"] = options.ssl_context
+        await self._run_hooks("request", request)
+        started = time.perf_counter()
+        response = await self._dispatch.send(request, timeout=options.timeout)
+        response._decode_content = True
+        if response._request is None:
+            response.request = request
+        if response._elapsed is None:
+            elapsed = time.perf_counter() - started
+            response._elapsed = datetime.timedelta(seconds=elapsed)
+        try:
+            self._cookies.extract_cookies(response)
+            await self._run_hooks("response", response)
+        except BaseException:
+            await response.aclose()
+            raise
+        return response
+
+    async def _run_hooks(self, event: str, argument: Request | AsyncResponse) -> None:
+        for hook in self._event_hooks[event]:
+            result = self._call_hook(hook, argument)
+            if inspect.isawaitable(result):
+                await result
+
+    def _call_hook(self, hook: EventHook, argument: Request | AsyncResponse) -> object:
+        return hook(argument)
+
+    async def _close_async(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._dispatch.close()
+
+
+async def _read_and_close(response: AsyncResponse) -> None:
+    """Finish with an intermediate response, so its connection can be reused."""
+    try:
+        await response.read()
+    finally:
+        await response.aclose()
+
+
+class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
+    """
+    An async HTTP client: connection pooling, redirects, cookies, auth.
+
+    ```python
+    async with httpcore.AsyncClient() as client:
+        response = await client.get("https://example.org/")
+        response = await client.get("https://example.org/", stream=True)
+        async for chunk in response.stream():
+            ...
+    ```
+
+    - `auth`: `(user, password)` (Basic), an `httpcore.Auth`, or a callable
+      `(Request) -> Request`; sent only to the origin of each request sent.
+    - `params`, `headers`, `cookies`: defaults merged into every request.
+    - `verify`: True (certifi's CA bundle, or `SSL_CERT_FILE` /
+      `SSL_CERT_DIR` with `trust_env`), False, a CA file or folder path, or
+      an `ssl.SSLContext`; `cert`: a client certificate file, or
+      `(cert file, key file[, password])`.
+    - `timeout`: seconds (float), None, a `Timeout` or a tuple;
+      `pool_limits`: a `PoolLimits`.
+    - `max_redirects` (20); `base_url`: the URL relative request URLs join
+      onto (see `join_base_url`).
+    - `http2`: HTTP/2 by ALPN when the server offers it. HTTP/2 support
+      arrives with its own issue: until then requests use HTTP/1.1.
+    - `proxies`: not supported yet (raises `NotImplementedError`); with
+      `trust_env`, `HTTP_PROXY` and the like are ignored for now.
+    - `trust_env` (True): `SSL_CERT_FILE` / `SSL_CERT_DIR`. The proxy
+      variables and `.netrc` come with the proxy and auth issues.
+    - `dispatch`: a dispatcher to send through instead of the default pool,
+      async or sync (a sync one blocks the event loop while it works).
+    - `event_hooks`: `{"request": [...], "response": [...]}`, functions or
+      async functions called with each request and each response.
+    - `backend`: `"asyncio"`, `"sync"`, or None to detect the running library.
+    """
+
+    async def _run(self, request: Request, options: SendOptions) -> AsyncResponse:
+        return self._wrap(await self._send_async(request, options))
+
+    def _wrap(self, response: AsyncResponse) -> AsyncResponse:
+        pending = response._next
+        if isinstance(pending, _PendingRedirect):
+            response._next = functools.partial(self._next, response, pending)
+        return response
+
+    async def _next(
+        self, previous: AsyncResponse, pending: _PendingRedirect
+    ) -> AsyncResponse:
+        await previous.aclose()
+        return self._wrap(await self._resume_async(pending, previous))
+
+    async def close(self) -> None:
+        """Close the client and its connections."""
+        await self._close_async()
+
+    aclose = close
+
+    async def __aenter__(self) -> AsyncClient:
+        self._check_open()
+        return self
+
+    async def __aexit__(self, *args: object) -> None:
+        await self.close()
+
+
+class Client(_ClientCore[Response]):
+    """
+    An HTTP client: connection pooling, redirects, cookies, auth.
+
+    ```python
+    with httpcore.Client() as client:
+        response = client.get("https://example.org/")
+        response = client.post("https://example.org/", json={"a": 1})
+    ```
+
+    The arguments are `AsyncClient`'s but `backend`: the sync client runs
+    the same core on blocking sockets, with no event loop, so it works in
+    threads and inside a running event loop alike. Its `dispatch` and
+    `event_hooks` must be sync; bodies from async iterators need
+    `AsyncClient`.
+    """
+
+    _is_sync = True
+
+    def __init__(
+        self,
+        *,
+        auth: AuthTypes | None = None,
+        params: QueryParamTypes | None = None,
+        headers: HeaderTypes | None = None,
+        cookies: CookieTypes | None = None,
+        verify: VerifyTypes = True,
+        cert: CertTypes | None = None,
+        timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        pool_limits: PoolLimits = DEFAULT_POOL_LIMITS,
+        max_redirects: int = DEFAULT_MAX_REDIRECTS,
+        base_url: URLTypes | None = None,
+        http2: bool = True,
+        proxies: ProxiesTypes = None,
+        trust_env: bool = True,
+        dispatch: typing.Any = None,
+        event_hooks: EventHooks | None = None,
+    ) -> None:
+        super().__init__(
+            auth=auth,
+            params=params,
+            headers=headers,
+            cookies=cookies,
+            verify=verify,
+            cert=cert,
+            timeout=timeout,
+            pool_limits=pool_limits,
+            max_redirects=max_redirects,
+            base_url=base_url,
+            http2=http2,
+            proxies=proxies,
+            trust_env=trust_env,
+            dispatch=dispatch,
+            event_hooks=event_hooks,
+        )
+
+    def _run(self, request: Request, options: SendOptions) -> Response:
+        if not hasattr(request.stream, "__iter__"):
+            raise TypeError(
+                "The request body is an async iterator: the sync Client sends "
+                "bodies from bytes, str, files and sync iterators. Use "
+                "httpcore.AsyncClient for async ones."
+            )
+        return self._wrap(drive(self._send_async(request, options)))
+
+    def _wrap(self, response: AsyncResponse) -> Response:
+        sync = Response._from_async(response)
+        sync.history = [_as_sync(item) for item in response.history]
+        pending = response._next
+        if isinstance(pending, _PendingRedirect):
+            sync._next = functools.partial(self._next, sync, pending)
+        return sync
+
+    def _next(self, previous: Response, pending: _PendingRedirect) -> Response:
+        previous.close()
+        return self._wrap(drive(self._resume_async(pending, previous)))
+
+    def _call_hook(self, hook: EventHook, argument: Request | AsyncResponse) -> object:
+        if not isinstance(argument, AsyncResponse):
+            return hook(argument)
+        view = Response._from_async(argument)
+        try:
+            return hook(view)
+        finally:
+            # The view is a copy: keep what the hook did (read it, closed it).
+            argument.__dict__.update(view.__dict__)
+
+    def close(self) -> None:
+        """Close the client and its connections."""
+        drive(self._close_async())
+
+    def __enter__(self) -> Client:
+        self._check_open()
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
+
+
+def _as_sync(response: BaseResponse) -> Response:
+    if isinstance(response, Response):
+        return response
+    return Response._from_async(response)

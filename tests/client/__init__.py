@@ -1,0 +1,78 @@
+"""
+Tests of `Client`, `AsyncClient` and the one-off helpers.
+
+`MockDispatch` / `SyncMockDispatch`: dispatchers that answer each request
+with `handler(request)`, a response built directly, and record what they
+were sent. The client logic (redirects, auth, cookies, hooks) is tested
+through them without a network; the other modules use the real servers.
+"""
+
+from __future__ import annotations
+
+import typing
+
+import httpcore
+
+Handler = typing.Callable[[httpcore.Request], httpcore.Response]
+
+
+def _as_async(response: httpcore.Response) -> httpcore.AsyncResponse:
+    if isinstance(response, httpcore.AsyncResponse):
+        return response
+    view = httpcore.AsyncResponse.__new__(httpcore.AsyncResponse)
+    view.__dict__.update(response.__dict__)
+    return view
+
+
+class MockDispatch:
+    """An async dispatcher: `handler(request)` answers; bodies are read first."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[httpcore.Request] = []
+        self.bodies: list[bytes] = []
+        self.timeouts: list[typing.Any] = []
+        self.closed = False
+
+    async def send(self, request, *, timeout=None):
+        self.requests.append(request)
+        self.timeouts.append(timeout)
+        chunks = [chunk async for chunk in request.stream]
+        self.bodies.append(b"".join(chunks))
+        return _as_async(self.handler(request))
+
+    async def close(self) -> None:
+        self.closed = True
+
+
+class SyncMockDispatch:
+    """The sync form of `MockDispatch`."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[httpcore.Request] = []
+        self.closed = False
+
+    def send(self, request, *, timeout=None):
+        self.requests.append(request)
+        return self.handler(request)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def ok(request: httpcore.Request) -> httpcore.Response:
+    return httpcore.Response(200, text="ok", request=request)
+
+
+def redirect(location: str, status: int = 302, **headers: str):
+    """A handler answering a redirect to `location`, then 200 for the target."""
+
+    def handler(request: httpcore.Request) -> httpcore.Response:
+        if request.url.path == "/start":
+            return httpcore.Response(
+                status, headers={"Location": location, **headers}, request=request
+            )
+        return httpcore.Response(200, text="done", request=request)
+
+    return handler

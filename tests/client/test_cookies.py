@@ -1,0 +1,188 @@
+"""`Cookies` on its own, then the client's cookie jar against the real server."""
+
+from __future__ import annotations
+
+import http.cookiejar
+
+import pytest
+
+import httpcore
+from tests.client import MockDispatch
+
+
+def test_set_get_and_mapping_interface():
+    cookies = httpcore.Cookies({"a": "1"})
+    cookies["b"] = "2"
+    cookies.set("c", "3", domain="example.org", path="/p")
+    assert cookies["a"] == "1"
+    assert cookies.get("b") == "2"
+    assert cookies.get("c", domain="example.org") == "3"
+    assert cookies.get("c", domain="other.org") is None
+    assert cookies.get("missing", "default") == "default"
+    assert sorted(cookies) == ["a", "b", "c"]
+    assert len(cookies) == 3
+    assert dict(cookies) == {"a": "1", "b": "2", "c": "3"}
+    assert "a" in cookies
+    assert bool(cookies)
+    assert not httpcore.Cookies()
+    with pytest.raises(KeyError):
+        cookies["missing"]
+    assert "a=1" in repr(cookies) and "example.org/p" in repr(cookies)
+
+
+def test_conflicting_names_need_a_domain():
+    cookies = httpcore.Cookies()
+    cookies.set("a", "1", domain="one.org")
+    cookies.set("a", "2", domain="two.org")
+    with pytest.raises(httpcore.CookieConflict, match=r"one\.org"):
+        cookies.get("a")
+    with pytest.raises(httpcore.CookieConflict):
+        cookies["a"]
+    assert cookies.get("a", domain="two.org") == "2"
+    cookies.set("a", "3", domain="two.org", path="/x")
+    assert cookies.get("a", domain="two.org", path="/x") == "3"
+
+
+def test_delete_and_clear():
+    cookies = httpcore.Cookies()
+    cookies.set("a", "1", domain="one.org")
+    cookies.set("a", "2", domain="two.org")
+    cookies.set("b", "3", domain="one.org", path="/p")
+    cookies.set("c", "4", domain="two.org", path="/p")
+    cookies.delete("a", domain="one.org")
+    assert cookies.get("a") == "2"
+    del cookies["a"]
+    assert "a" not in cookies
+    with pytest.raises(KeyError):
+        del cookies["a"]
+    cookies.clear(path="/p", domain="one.org")
+    assert list(cookies) == ["c"]
+    cookies.clear(path="/p")
+    assert len(cookies) == 0
+    cookies["x"] = "1"
+    cookies.clear()
+    assert len(cookies) == 0
+
+
+def test_constructors():
+    jar = http.cookiejar.CookieJar()
+    cookies = httpcore.Cookies(jar)
+    assert cookies.jar is jar
+    cookies["a"] = "1"
+    copy = httpcore.Cookies(cookies)
+    assert copy.jar is not jar
+    assert dict(copy) == {"a": "1"}
+    copy["b"] = "2"
+    assert "b" not in cookies
+    assert dict(httpcore.Cookies([("x", "1"), ("y", "2")])) == {"x": "1", "y": "2"}
+
+
+def test_update_keeps_domains():
+    source = httpcore.Cookies()
+    source.set("a", "1", domain="example.org")
+    target = httpcore.Cookies({"b": "2"})
+    target.update(source)
+    target.update({"c": "3"})
+    assert target.get("a", domain="example.org") == "1"
+    assert sorted(target) == ["a", "b", "c"]
+
+
+def test_extract_cookies_and_set_cookie_header():
+    request = httpcore.Request("GET", "https://example.org/app/page")
+    response = httpcore.Response(
+        200,
+        headers=[
+            ("Set-Cookie", "session=abc; Path=/app; HttpOnly"),
+            ("Set-Cookie", "theme=dark; Domain=example.org"),
+            ("Set-Cookie", "gone=1; Max-Age=0"),
+            ("Set-Cookie", "evil=1; Domain=other.org"),
+        ],
+        request=request,
+    )
+    cookies = httpcore.Cookies()
+    cookies.extract_cookies(response)
+    assert sorted(cookies) == ["session", "theme"]
+
+    inside = httpcore.Request("GET", "https://sub.example.org/app/x")
+    cookies.set_cookie_header(inside)
+    assert inside.headers["Cookie"] == "theme=dark"
+    same_host = httpcore.Request("GET", "https://example.org/app/x")
+    cookies.set_cookie_header(same_host)
+    assert sorted(same_host.headers["Cookie"].split("; ")) == [
+        "session=abc",
+        "theme=dark",
+    ]
+    outside = httpcore.Request("GET", "https://other.org/app/x")
+    cookies.set_cookie_header(outside)
+    assert "cookie" not in outside.headers
+
+
+def test_secure_cookies_only_over_https():
+    cookies = httpcore.Cookies()
+    request = httpcore.Request("GET", "https://example.org/")
+    cookies.extract_cookies(
+        httpcore.Response(200, headers={"Set-Cookie": "s=1; Secure"}, request=request)
+    )
+    plain = httpcore.Request("GET", "http://example.org/")
+    cookies.set_cookie_header(plain)
+    assert "cookie" not in plain.headers
+    secure = httpcore.Request("GET", "https://example.org/")
+    cookies.set_cookie_header(secure)
+    assert secure.headers["Cookie"] == "s=1"
+
+
+def test_response_and_request_cookies():
+    request = httpcore.Request("GET", "https://example.org/", cookies={"sent": "1"})
+    assert request.headers["Cookie"] == "sent=1"
+    assert dict(request.cookies) == {"sent": "1"}
+    response = httpcore.Response(200, headers={"Set-Cookie": "new=2"}, request=request)
+    assert dict(response.cookies) == {"new": "2"}
+
+
+def test_response_cookies_without_a_request():
+    response = httpcore.Response(200, headers={"Set-Cookie": "a=1"})
+    assert dict(response.cookies) == {}
+
+
+# --- the client's jar -----------------------------------------------------------------
+
+
+async def test_cookies_persist_across_requests(backend, server):
+    async with httpcore.AsyncClient(backend=backend) as client:
+        response = await client.get(server.url + "/set_cookie?a=1&b=2")
+        assert dict(response.cookies) == {"a": "1", "b": "2"}
+        assert client.cookies["a"] == "1"
+        echoed = await client.get(server.url + "/cookies")
+        assert echoed.json() == {"a": "1", "b": "2"}
+        echoed = await client.get(server.url + "/cookies", cookies={"once": "x"})
+        assert echoed.json() == {"a": "1", "b": "2", "once": "x"}
+        assert "once" not in client.cookies
+        client.cookies.delete("a")
+        echoed = await client.get(server.url + "/cookies")
+        assert echoed.json() == {"b": "2"}
+
+
+async def test_client_cookies_argument(backend, server):
+    async with httpcore.AsyncClient(backend=backend, cookies={"c": "3"}) as client:
+        echoed = await client.get(server.url + "/cookies")
+        assert echoed.json() == {"c": "3"}
+
+
+async def test_cookies_from_redirect_hops_are_kept(backend):
+    def handler(request):
+        if request.url.path == "/login":
+            headers = {"Set-Cookie": "session=s1; Path=/", "Location": "/home"}
+            return httpcore.Response(303, headers=headers, request=request)
+        cookie = request.headers.get("cookie", "")
+        return httpcore.Response(200, text=cookie, request=request)
+
+    async with httpcore.AsyncClient(dispatch=MockDispatch(handler)) as client:
+        response = await client.post("https://example.org/login", data={"u": "x"})
+        assert response.text == "session=s1"
+        assert client.cookies["session"] == "s1"
+
+
+def test_sync_client_cookies(server):
+    with httpcore.Client() as client:
+        client.get(server.url + "/set_cookie?k=v")
+        assert client.get(server.url + "/cookies").json() == {"k": "v"}
