@@ -97,7 +97,7 @@ class IteratorByteStream:
         self._consumed = True
         read = getattr(self._iterable, "read", None)
         if read is not None:
-            self._iterator = iter(lambda: read(self.CHUNK_SIZE), b"")
+            self._iterator = _FileChunks(read, self.CHUNK_SIZE)
         else:
             self._iterator = iter(self._iterable)
 
@@ -108,6 +108,25 @@ class IteratorByteStream:
         close = getattr(self._iterator, "close", None)
         if close is not None:
             close()
+
+
+class _FileChunks:
+    """Chunks of a file object until it reads empty, in binary or text mode."""
+
+    __slots__ = ("_read", "_size")
+
+    def __init__(self, read: typing.Callable[[int], typing.Any], size: int) -> None:
+        self._read = read
+        self._size = size
+
+    def __iter__(self) -> _FileChunks:
+        return self
+
+    def __next__(self) -> typing.Any:
+        chunk = self._read(self._size)
+        if not chunk:  # b"" from a binary file, "" from a text one
+            raise StopIteration
+        return chunk
 
 
 class AsyncIteratorByteStream:
