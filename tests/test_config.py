@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import httpcore
+from httpcore._config import ssl_context_for
 
 
 def test_timeout_defaults_to_five_seconds_everywhere():
@@ -94,9 +95,22 @@ def test_proxy_rejects_unknown_schemes():
 
 
 def test_pool_rejects_bad_arguments():
-    with pytest.raises(NotImplementedError, match="HTTP/2"):
-        httpcore.AsyncConnectionPool(http2=True)
     with pytest.raises(ValueError, match="http1"):
         httpcore.AsyncConnectionPool(http1=False)
+    with pytest.raises(ValueError, match="http1"):
+        httpcore.AsyncConnectionPool(http1=False, http2=False)
     with pytest.raises(ValueError, match="Unknown backend"):
         httpcore.AsyncConnectionPool(backend="curio").backend  # noqa: B018
+
+
+def test_pool_http2_offers_h2_by_alpn():
+    # HTTP/2 over the network is tested in tests/dispatch/test_http2.py.
+    http2 = httpcore.AsyncConnectionPool(http2=True)
+    assert http2._default_ssl() is ssl_context_for(True, http2=True)
+    http11 = httpcore.AsyncConnectionPool()
+    assert http11._default_ssl() is ssl_context_for(True, http2=False)
+    assert http2._default_ssl() is not http11._default_ssl()
+    prior_knowledge = httpcore.AsyncConnectionPool(http1=False, http2=True)
+    assert prior_knowledge._may_be_http2(("http", "example.org", 80, 0, None))
+    assert not http2._may_be_http2(("http", "example.org", 80, 0, None))
+    assert http2._may_be_http2(("https", "example.org", 443, 0, None))

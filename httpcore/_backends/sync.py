@@ -3,11 +3,13 @@ The sync backend: blocking sockets behind the async interface.
 
 Every primitive is an `async def` that blocks until it is done and never
 suspends, so `drive()` runs a core coroutine to completion in one step.
-Thread-safe: the same pool can serve many threads at once.
+Thread-safe: the same pool can serve many threads at once, and one stream can
+be read by one thread while another writes to it (HTTP/2).
 """
 
 from __future__ import annotations
 
+import select
 import socket
 import ssl
 import threading
@@ -80,7 +82,7 @@ class SyncStream:
             except BaseException:
                 self.close_nowait()
                 raise
-        return SyncStream(sock)
+        return SyncTLSStream(sock)
 
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "ssl_object":
@@ -94,6 +96,64 @@ class SyncStream:
         if info == "is_readable":
             return is_socket_readable(self._sock)
         return None
+
+
+class SyncTLSStream(SyncStream):
+    """
+    A TLS socket that one thread may read while another writes (HTTP/2).
+
+    OpenSSL forbids concurrent calls on one connection: a blocking `recv` in
+    one thread and a `sendall` in another corrupt the records. So the socket
+    is non-blocking, every TLS call is made under a lock and returns at once,
+    and the waiting for the socket happens outside the lock.
+    """
+
+    __slots__ = ("_lock",)
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__(sock)
+        self._lock = threading.Lock()
+        sock.setblocking(False)
+
+    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with map_exceptions(READ_ERRORS):
+            while True:
+                with self._lock:
+                    try:
+                        return self._sock.recv(max_bytes)
+                    except ssl.SSLWantReadError:
+                        wait_for = select.POLLIN
+                    except ssl.SSLWantWriteError:
+                        wait_for = select.POLLOUT
+                self._wait(wait_for, deadline)
+
+    async def write(self, data: bytes, timeout: float | None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        view = memoryview(data)
+        with map_exceptions(WRITE_ERRORS):
+            while view:
+                with self._lock:
+                    try:
+                        # After a "want", OpenSSL needs the same buffer again.
+                        view = view[self._sock.send(view) :]
+                        continue
+                    except ssl.SSLWantWriteError:
+                        wait_for = select.POLLOUT
+                    except ssl.SSLWantReadError:
+                        wait_for = select.POLLIN
+                self._wait(wait_for, deadline)
+
+    def _wait(self, events: int, deadline: float | None) -> None:
+        if self._sock.fileno() < 0:
+            raise OSError("The connection is closed.")
+        remaining = None if deadline is None else deadline - time.monotonic()
+        if remaining is not None and remaining <= 0:
+            raise TimeoutError
+        poller = select.poll()
+        poller.register(self._sock, events | select.POLLERR | select.POLLHUP)
+        if not poller.poll(None if remaining is None else remaining * 1000):
+            raise TimeoutError
 
 
 class SyncEvent:

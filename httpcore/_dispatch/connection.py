@@ -1,6 +1,7 @@
 """
 One pooled connection: it opens TCP (or a Unix socket), adds TLS for https,
-then hands the stream to the protocol that ALPN picked.
+then hands the stream to the protocol that ALPN picked (or, with prior
+knowledge, HTTP/2 over plain TCP).
 
 Its state is always one of `ConnectionState`'s, and only the pool changes it,
 inside the pool's bookkeeping:
@@ -10,6 +11,9 @@ CONNECTING --connected--> ACTIVE --response done--> IDLE --picked--> ACTIVE
      |                       |                       |
      +--failed/cancelled-----+----error/not reusable-+--expired/evicted--> CLOSED
 ```
+
+An HTTP/2 connection is ACTIVE while it carries at least one stream (the
+pool counts them in `streams_in_use`) and IDLE with none.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from .._config import Timeout
 from .._exceptions import ConnectError, ConnectTimeout
 from .._models import AsyncResponse, Request
 from .._urls import Origin
+from .http2 import HTTP2Protocol
 from .http11 import HTTP11Protocol
 
 # (scheme, host, port, id of the SSL context or 0, SNI hostname): connections
@@ -33,7 +38,7 @@ PoolKey = tuple[str, str, int, int, str | None]
 class ConnectionState(enum.Enum):
     CONNECTING = "connecting"  # holds a pool slot; no usable stream yet
     IDLE = "idle"  # connected, kept alive, serving nothing
-    ACTIVE = "active"  # serving a request
+    ACTIVE = "active"  # serving a request (HTTP/2: one or more)
     CLOSED = "closed"  # gone; holds no slot
 
 
@@ -41,14 +46,18 @@ class AsyncHTTPConnection:
     """A connection to one origin, with one TLS configuration."""
 
     __slots__ = (
+        "_http1",
+        "_http2",
         "_protocol",
         "idle_since",
         "key",
+        "on_capacity_changed",
         "on_release",
         "origin",
         "sni_hostname",
         "ssl_context",
         "state",
+        "streams_in_use",
     )
 
     def __init__(
@@ -58,16 +67,27 @@ class AsyncHTTPConnection:
         *,
         ssl_context: ssl.SSLContext | None,
         sni_hostname: str | None = None,
+        http1: bool = True,
+        http2: bool = False,
     ) -> None:
         self.origin = origin
         self.key = key
         self.ssl_context = ssl_context
         self.sni_hostname = sni_hostname
+        self._http1 = http1
+        self._http2 = http2
         self.state = ConnectionState.CONNECTING
         self.idle_since = 0.0
-        self._protocol: HTTP11Protocol | None = None
+        # Requests the pool has handed this connection: HTTP/1.1 one at most,
+        # HTTP/2 up to `stream_capacity`.
+        self.streams_in_use = 0
+        self._protocol: HTTP11Protocol | HTTP2Protocol | None = None
         # Set by the pool: called once per response with "can be reused".
         self.on_release: typing.Callable[[AsyncHTTPConnection, bool], None] = _unpooled
+        # Set by the pool: an HTTP/2 connection's capacity for streams changed.
+        self.on_capacity_changed: typing.Callable[[AsyncHTTPConnection], None] = (
+            _unpooled_capacity
+        )
 
     async def connect(
         self,
@@ -92,7 +112,34 @@ class AsyncHTTPConnection:
                     raise
                 await backend.sleep(0.5 * (2**attempt))
                 attempt += 1
-        self._protocol = HTTP11Protocol(stream, self._response_done)
+        if self._speaks_http2(stream):
+            protocol = HTTP2Protocol(
+                stream,
+                backend,
+                on_stream_done=self._stream_done,
+                on_capacity_changed=self._capacity_changed,
+            )
+            self._protocol = protocol  # so that a failed start is closed
+            await protocol.start(timeout)
+        else:
+            self._protocol = HTTP11Protocol(stream, self._response_done)
+
+    def _speaks_http2(self, stream: NetworkStream) -> bool:
+        if not self.origin.is_ssl:
+            return self._http2 and not self._http1  # h2c, by prior knowledge
+        ssl_object = stream.get_extra_info("ssl_object")
+        alpn = None if ssl_object is None else ssl_object.selected_alpn_protocol()
+        if alpn == "h2":
+            return True
+        if not self._http1:
+            if alpn is None and self._http2:
+                return True  # no ALPN at all: HTTP/2 by prior knowledge
+            stream.close_nowait()
+            raise ConnectError(
+                f"The server chose {alpn!r} by ALPN, but HTTP/1.1 is disabled "
+                "(http1=False)."
+            )
+        return False
 
     async def _open(
         self,
@@ -127,17 +174,40 @@ class AsyncHTTPConnection:
         assert self._protocol is not None
         return await self._protocol.handle_request(request, timeout)
 
+    @property
+    def is_http2(self) -> bool:
+        return isinstance(self._protocol, HTTP2Protocol)
+
+    @property
+    def stream_capacity(self) -> int:
+        """HTTP/2: how many streams may be open now (0 after GOAWAY or an error)."""
+        if isinstance(self._protocol, HTTP2Protocol):
+            return self._protocol.capacity
+        return 1
+
     def _response_done(self, reusable: bool) -> None:
         if not reusable:
             self.close_nowait()
         self.on_release(self, reusable)
 
+    def _stream_done(self) -> None:
+        self.on_release(self, True)
+
+    def _capacity_changed(self) -> None:
+        self.on_capacity_changed(self)
+
     def has_expired(self, now: float, keepalive_expiry: float | None) -> bool:
         """An idle connection past its keep-alive time, or closed by the server."""
         if keepalive_expiry is not None and now - self.idle_since > keepalive_expiry:
             return True
-        assert self._protocol is not None
-        return bool(self._protocol.stream.get_extra_info("is_readable"))
+        protocol = self._protocol
+        assert protocol is not None
+        if isinstance(protocol, HTTP2Protocol):
+            # Bytes waiting on an idle HTTP/2 connection are normal (a PING, a
+            # late WINDOW_UPDATE); a GOAWAY among them makes the next stream
+            # fail as unprocessed, and the pool sends it again.
+            return protocol.capacity == 0
+        return bool(protocol.stream.get_extra_info("is_readable"))
 
     @property
     def requests_served(self) -> int:
@@ -149,6 +219,11 @@ class AsyncHTTPConnection:
 
     def info(self) -> str:
         """A one-line description, for logs and reprs."""
+        if isinstance(self._protocol, HTTP2Protocol):
+            return (
+                f"{self.origin!r}, HTTP/2, {self.state.value}, "
+                f"{self.streams_in_use} streams"
+            )
         return f"{self.origin!r}, HTTP/1.1, {self.state.value}"
 
     def __repr__(self) -> str:
@@ -156,4 +231,8 @@ class AsyncHTTPConnection:
 
 
 def _unpooled(connection: AsyncHTTPConnection, reusable: bool) -> None:
+    pass
+
+
+def _unpooled_capacity(connection: AsyncHTTPConnection) -> None:
     pass

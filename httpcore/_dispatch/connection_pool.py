@@ -16,6 +16,14 @@ sending, happens outside it.
   head of the queue gets an idle connection for its key, or a new
   connection if there is room, or room made by closing the oldest idle
   connection of another key.
+- HTTP/2 connections carry many streams: `_spare` keeps, per key, the active
+  ones with a stream to spare, so a request takes a stream in O(1), and a
+  stream freed there goes to the first waiter of its key even behind a
+  request that cannot be served yet. A connection that may turn out to be
+  HTTP/2 (https with http2, or prior knowledge) is the only one opened for
+  its key while it connects: the key's other requests wait for it in
+  `_blocked` (out of the FIFO, so other keys are not held up) and then take
+  streams on it, or connections as usual if ALPN chose HTTP/1.1.
 - A granted connection is in a named state at every point: a request
   cancelled while waiting, connecting or sending gives back exactly what it
   held (see `_give_back_locked`).
@@ -29,7 +37,6 @@ from __future__ import annotations
 import collections
 import datetime
 import ssl
-import sys
 import threading
 import typing
 
@@ -45,71 +52,19 @@ from .._config import (
 )
 from .._exceptions import PoolTimeout, RequestError, UnsupportedProtocol
 from .._models import AsyncResponse, Request, check_request
+from .common import StreamContext, resolve_backend, timeout_from
 from .connection import AsyncHTTPConnection, ConnectionState, PoolKey
 from .http11 import StaleConnection
+from .slots import SpareStreams, WaitQueue
+from .slots import Waiter as _Waiter
 
 CONNECTING = ConnectionState.CONNECTING
 IDLE = ConnectionState.IDLE
 ACTIVE = ConnectionState.ACTIVE
 CLOSED = ConnectionState.CLOSED
-
-
-class _Waiter:
-    """A request waiting for a slot; `connection` is set when one is granted."""
-
-    __slots__ = ("connection", "event", "key", "request")
-
-    def __init__(self, key: PoolKey, request: Request, event: typing.Any) -> None:
-        self.key = key
-        self.request = request
-        self.event = event
-        self.connection: AsyncHTTPConnection | None = None
-
-
-def resolve_backend(backend: str | Backend | None) -> Backend:
-    """The backend named, or the one of the running async library."""
-    if backend is None:
-        trio = sys.modules.get("trio")
-        if trio is not None:
-            try:
-                trio.lowlevel.current_task()
-            except RuntimeError:
-                pass
-            else:  # pragma: no cover - until the trio backend lands
-                backend = "trio"
-        backend = backend or "asyncio"
-    if not isinstance(backend, str):
-        return backend
-    if backend == "asyncio":
-        from .._backends.asyncio import AsyncioBackend
-
-        return AsyncioBackend()
-    if backend == "sync":
-        from .._backends.sync import SyncBackend
-
-        return SyncBackend()
-    raise ValueError(
-        f"Unknown backend {backend!r}: use 'asyncio', 'sync', or None to detect "
-        "the running library."
-    )
-
-
-def _timeout_from(
-    request: Request, timeout: Timeout | float | None, default: Timeout
-) -> Timeout:
-    extension = request.extensions.get("timeout")
-    if isinstance(extension, dict):
-        return Timeout(
-            connect=extension.get("connect", default.connect),
-            read=extension.get("read", default.read),
-            write=extension.get("write", default.write),
-            pool=extension.get("pool", default.pool),
-        )
-    if extension is not None:
-        return Timeout(extension)
-    if timeout is None:
-        return default
-    return timeout if isinstance(timeout, Timeout) else Timeout(timeout)
+# Keys remembered as HTTP/1.1-only (ALPN chose it), so that their requests
+# do not wait for each connection to find out again; oldest forgotten first.
+MAX_HTTP11_KEYS = 1024
 
 
 class AsyncConnectionPool:
@@ -123,6 +78,10 @@ class AsyncConnectionPool:
     ```
 
     No redirects, cookies, auth or decoding at this level: bytes in, bytes out.
+
+    `http2=True` offers HTTP/2 by ALPN to https servers, alongside HTTP/1.1;
+    `http1=False, http2=True` speaks HTTP/2 only, by prior knowledge (h2c) to
+    http servers. Many requests to one origin then share one connection.
     """
 
     def __init__(
@@ -141,12 +100,10 @@ class AsyncConnectionPool:
         trust_env: bool = True,
         backend: str | Backend | None = None,
     ) -> None:
-        if http2:
-            raise NotImplementedError(
-                "HTTP/2 is not available yet; use http2=False (the pool's default)."
-            )
-        if not http1:
+        if not (http1 or http2):
             raise ValueError("At least one of http1 and http2 must be enabled.")
+        self._http1 = http1
+        self._http2 = http2
         self._verify = verify
         self._cert = cert
         self._trust_env = trust_env
@@ -165,8 +122,14 @@ class AsyncConnectionPool:
         self._connections: set[AsyncHTTPConnection] = set()
         self._idle: dict[PoolKey, dict[AsyncHTTPConnection, None]] = {}
         self._idle_all: dict[AsyncHTTPConnection, None] = {}
-        self._waiters: collections.deque[_Waiter] = collections.deque()
-        self._released: collections.deque[tuple[AsyncHTTPConnection, bool]] = (
+        self._spare = SpareStreams()
+        self._opening: dict[PoolKey, AsyncHTTPConnection] = {}
+        self._blocked: dict[PoolKey, collections.deque[_Waiter]] = {}
+        self._http11_keys: dict[PoolKey, None] = {}
+        self._waiters = WaitQueue()
+        # (connection, reusable) for a response done; (connection, None) for
+        # an HTTP/2 connection whose capacity changed.
+        self._released: collections.deque[tuple[AsyncHTTPConnection, bool | None]] = (
             collections.deque()
         )
         self._closed = False
@@ -191,7 +154,9 @@ class AsyncConnectionPool:
             info = {state.value: 0 for state in ConnectionState}
             for connection in self._connections:
                 info[connection.state.value] += 1
-            info["waiting"] = len(self._waiters)
+            info["waiting"] = len(self._waiters) + sum(
+                len(blocked) for blocked in self._blocked.values()
+            )
             return info
 
     async def request(
@@ -222,12 +187,12 @@ class AsyncConnectionPool:
         headers: typing.Any = None,
         content: typing.Any = None,
         extensions: dict[str, typing.Any] | None = None,
-    ) -> _StreamContext:
+    ) -> StreamContext:
         """`async with pool.stream(...) as response`: the body is not read yet."""
         request = Request(
             method, url, headers=headers, content=content, extensions=extensions
         )
-        return _StreamContext(self, request)
+        return StreamContext(self, request)
 
     async def send(
         self, request: Request, *, timeout: Timeout | float | None = None
@@ -235,7 +200,7 @@ class AsyncConnectionPool:
         """Send one request; the response's body is left unread."""
         try:
             return await self._send(
-                request, _timeout_from(request, timeout, self._timeout)
+                request, timeout_from(request, timeout, self._timeout)
             )
         except RequestError as exc:
             if exc._request is None:
@@ -250,10 +215,16 @@ class AsyncConnectionPool:
             self._connections.clear()
             self._idle.clear()
             self._idle_all.clear()
+            self._spare.clear()
+            self._opening.clear()
             for connection in connections:
                 connection.state = CLOSED
-            while self._waiters:
-                self._waiters.popleft().event.set()
+            waiters = self._waiters.clear()
+            for blocked in self._blocked.values():
+                waiters.extend(blocked)
+            self._blocked.clear()
+            for waiter in waiters:
+                waiter.event.set()
         for connection in connections:
             connection.close_nowait()
 
@@ -294,6 +265,9 @@ class AsyncConnectionPool:
         retried = False
         while True:
             connection = await self._acquire(key, request, ssl_context, pool_deadline)
+            # Once an HTTP/2 connection serves the request, a failure is the
+            # stream's: the protocol has given the stream back already.
+            stream_only = False
             try:
                 if connection.state is CONNECTING:
                     await connection.connect(
@@ -305,15 +279,18 @@ class AsyncConnectionPool:
                         socket_options=self._socket_options,
                     )
                     self._connected(connection)
+                stream_only = connection.is_http2
                 response = await connection.handle_request(request, timeout)
             except StaleConnection as exc:
-                self._discard(connection)
+                if not stream_only:
+                    self._discard(connection)
                 if retried:
                     raise exc.cause from None
                 retried = True
                 continue
             except BaseException:
-                self._discard(connection)
+                if not stream_only:
+                    self._discard(connection)
                 raise
             response._elapsed = datetime.timedelta(
                 seconds=backend.monotonic() - started
@@ -323,7 +300,7 @@ class AsyncConnectionPool:
     def _default_ssl(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             self._ssl_context = ssl_context_for(
-                self._verify, self._cert, http2=False, trust_env=self._trust_env
+                self._verify, self._cert, http2=self._http2, trust_env=self._trust_env
             )
         return self._ssl_context
 
@@ -337,14 +314,20 @@ class AsyncConnectionPool:
         backend = self.backend
         with self._locked:
             self._check_open_locked()
-            if not self._waiters:
+            # A free stream may be taken even when others wait: they could
+            # not use it (the grant loop serves each key's waiters first).
+            connection = self._spare.take(key)
+            if connection is None and not self._waiters:
                 connection = self._take_locked(
                     key, request, ssl_context, backend.monotonic()
                 )
-                if connection is not None:
-                    return connection
+            if connection is not None:
+                return connection
             waiter = _Waiter(key, request, backend.create_event())
-            self._waiters.append(waiter)
+            if key in self._opening:
+                self._blocked.setdefault(key, collections.deque()).append(waiter)
+            else:
+                self._waiters.append(waiter)
         timeout = None if deadline is None else max(deadline - backend.monotonic(), 0)
         try:
             await waiter.event.wait(timeout)
@@ -376,7 +359,14 @@ class AsyncConnectionPool:
         ssl_context: ssl.SSLContext | None,
         now: float,
     ) -> AsyncHTTPConnection | None:
-        """An idle connection for `key`, or a new one if there is room."""
+        """
+        A stream on an HTTP/2 connection for `key`, an idle connection, or a
+        new one if there is room. None when the request must wait, for room or
+        for the key's connection that is still connecting.
+        """
+        connection = self._spare.take(key)
+        if connection is not None:
+            return connection
         idle = self._idle.get(key)
         while idle:
             connection, _ = idle.popitem()
@@ -387,7 +377,12 @@ class AsyncConnectionPool:
                 self._close_locked(connection)
                 continue
             connection.state = ACTIVE
+            connection.streams_in_use = 1
+            if connection.is_http2:
+                self._spare.update(connection)
             return connection
+        if key in self._opening:
+            return None
         limit = self._limits.max_connections
         if limit is not None and len(self._connections) >= limit:
             if not self._idle_all:
@@ -399,10 +394,46 @@ class AsyncConnectionPool:
             key,
             ssl_context=ssl_context,
             sni_hostname=request.extensions.get("sni_hostname"),
+            http1=self._http1,
+            http2=self._http2,
         )
         connection.on_release = self._release
+        connection.on_capacity_changed = self._capacity_changed
+        connection.streams_in_use = 1
         self._connections.add(connection)
+        if self._may_be_http2(key):
+            self._opening[key] = connection
         return connection
+
+    def _may_be_http2(self, key: PoolKey) -> bool:
+        if not self._http2 or key in self._http11_keys:
+            return False
+        return key[0] == "https" or not self._http1
+
+    def _stream_done_locked(self, connection: AsyncHTTPConnection, now: float) -> None:
+        """An HTTP/2 stream gave its slot back."""
+        if connection.state is ACTIVE:
+            connection.streams_in_use -= 1
+            self._h2_changed_locked(connection, now)
+
+    def _h2_changed_locked(self, connection: AsyncHTTPConnection, now: float) -> None:
+        """An HTTP/2 connection's streams or capacity changed: re-file it."""
+        capacity = connection.stream_capacity
+        if connection.state is IDLE:
+            if capacity == 0:  # GOAWAY, or an error, while idle
+                self._close_locked(connection)
+            return
+        if connection.state is not ACTIVE:
+            return
+        if connection.streams_in_use > 0:
+            self._spare.update(connection)
+            return
+        # No stream left: idle, or closed if it can take no more.
+        self._spare.drop(connection)
+        if capacity == 0 or self._closed:
+            self._close_locked(connection)
+        else:
+            self._to_idle_locked(connection, now)
 
     def _close_locked(self, connection: AsyncHTTPConnection) -> None:
         if connection.state is IDLE:
@@ -412,12 +443,26 @@ class AsyncConnectionPool:
                 if not idle:
                     del self._idle[connection.key]
             self._idle_all.pop(connection, None)
+        elif connection.state is CONNECTING:
+            self._waiters.push_front(self._unblock_locked(connection))
+        self._spare.drop(connection)
         connection.state = CLOSED
         self._connections.discard(connection)
         connection.close_nowait()
 
+    def _unblock_locked(
+        self, connection: AsyncHTTPConnection
+    ) -> collections.deque[_Waiter]:
+        """The requests that waited for `connection` to connect, if any."""
+        key = connection.key
+        if self._opening.get(key) is not connection:
+            return collections.deque()
+        del self._opening[key]
+        return self._blocked.pop(key, collections.deque())
+
     def _to_idle_locked(self, connection: AsyncHTTPConnection, now: float) -> None:
         connection.state = IDLE
+        connection.streams_in_use = 0
         connection.idle_since = now
         self._idle.setdefault(connection.key, {})[connection] = None
         self._idle_all[connection] = None
@@ -439,19 +484,36 @@ class AsyncConnectionPool:
 
     def _grant_locked(self, now: float) -> None:
         """Serve waiting requests, first come first served, while slots allow."""
-        while self._waiters:
-            waiter = self._waiters[0]
+        waiters = self._waiters
+        # Streams free on HTTP/2 connections: to the first waiters of their key.
+        if self._spare and waiters:
+            for key in [k for k in self._spare.pool_keys() if waiters.has_key(k)]:
+                while (waiter := waiters.first_of(key)) is not None:
+                    connection = self._spare.take(key)
+                    if connection is None:
+                        break
+                    waiters.remove(waiter)
+                    self._hand_over(waiter, connection)
+        # Then in arrival order: idle connections, and new ones while there
+        # is room. A request whose key has a connection still connecting
+        # waits for it, aside.
+        while (waiter := waiters.head()) is not None:
+            key = waiter.key
             connection = self._take_locked(
-                waiter.key,
-                waiter.request,
-                self._ssl_for(waiter),
-                now,
+                key, waiter.request, self._ssl_for(waiter), now
             )
-            if connection is None:
-                return
-            self._waiters.popleft()
-            waiter.connection = connection
-            waiter.event.set()
+            if connection is None and key not in self._opening:
+                return  # no room: the head keeps its place
+            waiters.remove(waiter)
+            if connection is not None:
+                self._hand_over(waiter, connection)
+            else:
+                self._blocked.setdefault(key, collections.deque()).append(waiter)
+
+    @staticmethod
+    def _hand_over(waiter: _Waiter, connection: AsyncHTTPConnection) -> None:
+        waiter.connection = connection
+        waiter.event.set()
 
     def _ssl_for(self, waiter: _Waiter) -> ssl.SSLContext | None:
         if waiter.key[0] != "https":
@@ -462,25 +524,46 @@ class AsyncConnectionPool:
         """A waiter that leaves (timeout, cancellation) returns its grant."""
         connection = waiter.connection
         if connection is None:
-            try:
-                self._waiters.remove(waiter)
-            except ValueError:  # pragma: no cover - already granted or closed
-                pass
+            if not self._waiters.remove(waiter):
+                blocked = self._blocked.get(waiter.key)
+                if blocked is not None and waiter in blocked:
+                    blocked.remove(waiter)
+                    if not blocked:
+                        del self._blocked[waiter.key]
             return
         waiter.connection = None
+        now = self.backend.monotonic()
         if connection.state is CONNECTING:
-            self._connections.discard(connection)
-            connection.state = CLOSED
+            self._close_locked(connection)
         elif connection.state is ACTIVE:
-            self._to_idle_locked(connection, self.backend.monotonic())
-        self._grant_locked(self.backend.monotonic())
+            if connection.is_http2:
+                self._stream_done_locked(connection, now)
+            else:
+                self._to_idle_locked(connection, now)
+        self._grant_locked(now)
 
     def _connected(self, connection: AsyncHTTPConnection) -> None:
         with self._locked:
+            waiting = self._unblock_locked(connection)
             if connection.state is CONNECTING:
                 connection.state = ACTIVE
+                key = connection.key
+                if connection.is_http2:
+                    self._http11_keys.pop(key, None)
+                    # The requests that waited for it take streams on it.
+                    capacity = connection.stream_capacity
+                    while waiting and connection.streams_in_use < capacity:
+                        connection.streams_in_use += 1
+                        self._hand_over(waiting.popleft(), connection)
+                    self._spare.update(connection)
+                elif self._may_be_http2(key):
+                    self._http11_keys[key] = None
+                    if len(self._http11_keys) > MAX_HTTP11_KEYS:
+                        del self._http11_keys[next(iter(self._http11_keys))]
             elif connection.state is CLOSED:  # the pool closed meanwhile
                 connection.close_nowait()
+            self._waiters.push_front(waiting)
+            self._grant_locked(self.backend.monotonic())
 
     def _discard(self, connection: AsyncHTTPConnection) -> None:
         """A connection that failed, or was cancelled, before its response."""
@@ -498,6 +581,14 @@ class AsyncConnectionPool:
         lock: so never block on it; queue the release for the holder instead.
         """
         self._released.append((connection, reusable))
+        self._try_drain()
+
+    def _capacity_changed(self, connection: AsyncHTTPConnection) -> None:
+        """An HTTP/2 connection's capacity changed (SETTINGS, GOAWAY, error)."""
+        self._released.append((connection, None))
+        self._try_drain()
+
+    def _try_drain(self) -> None:
         while self._released and self._lock.acquire(blocking=False):
             try:
                 self._drain_released_locked()
@@ -510,6 +601,12 @@ class AsyncConnectionPool:
         now = self.backend.monotonic()
         while self._released:
             connection, reusable = self._released.popleft()
+            if reusable is None or connection.is_http2:
+                if reusable is None:
+                    self._h2_changed_locked(connection, now)
+                else:
+                    self._stream_done_locked(connection, now)
+                continue
             if connection.state is not ACTIVE:
                 continue
             if reusable and not self._closed:
@@ -540,23 +637,4 @@ class _Locked:
             pool._drain_released_locked()
         finally:
             pool._lock.release()
-        while pool._released and pool._lock.acquire(blocking=False):
-            try:
-                pool._drain_released_locked()
-            finally:
-                pool._lock.release()
-
-
-class _StreamContext:
-    def __init__(self, pool: AsyncConnectionPool, request: Request) -> None:
-        self._pool = pool
-        self._request = request
-        self._response: AsyncResponse | None = None
-
-    async def __aenter__(self) -> AsyncResponse:
-        self._response = await self._pool.send(self._request)
-        return self._response
-
-    async def __aexit__(self, *args: object) -> None:
-        assert self._response is not None
-        await self._response.close()
+        pool._try_drain()

@@ -36,8 +36,9 @@ class ConnectionPool:
         print(response.status, response.content)
     ```
 
-    Thread-safe: share one pool between threads. No redirects, cookies, auth
-    or decoding at this level: bytes in, bytes out.
+    Thread-safe: share one pool between threads, HTTP/2 connections included
+    (`http2=True`: many threads' requests then share one connection). No
+    redirects, cookies, auth or decoding at this level: bytes in, bytes out.
     """
 
     def __init__(

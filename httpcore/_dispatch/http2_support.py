@@ -1,0 +1,215 @@
+"""
+The parts of the HTTP/2 protocol (`http2.py`) that stand on their own: its
+h2 connection, the record of one request, the guard around h2, the response
+body, and the conversion of request headers.
+"""
+
+from __future__ import annotations
+
+import threading
+import typing
+
+import h2.connection
+import h2.events
+from h2.errors import ErrorCodes
+from hyperframe.frame import Frame, GoAwayFrame
+
+from .._exceptions import TransportError
+from .._models import Request
+from .http11 import IDEMPOTENT
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from .http2 import HTTP2Protocol
+
+# Hop-by-hop headers have no place in HTTP/2 (RFC 9113 8.2.2); Host becomes
+# `:authority`.
+DROPPED_HEADERS = frozenset(
+    {
+        b"connection",
+        b"host",
+        b"keep-alive",
+        b"proxy-connection",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+
+
+StreamEvent = typing.Union[
+    h2.events.ResponseReceived,
+    h2.events.InformationalResponseReceived,
+    h2.events.DataReceived,
+    h2.events.TrailersReceived,
+    h2.events.StreamEnded,
+    h2.events.StreamReset,
+]
+STREAM_EVENTS = (
+    h2.events.ResponseReceived,
+    h2.events.InformationalResponseReceived,
+    h2.events.DataReceived,
+    h2.events.TrailersReceived,
+    h2.events.StreamEnded,
+    h2.events.StreamReset,
+)
+
+
+class H2Connection(h2.connection.H2Connection):
+    """
+    h2's connection, except that a GOAWAY does not end it on the spot.
+
+    h2 closes its whole state machine on GOAWAY (python-hyper/h2#1181), which
+    would fail the streams the server promised to finish. RFC 9113 6.8 lets
+    them complete: here the frame only reports `ConnectionTerminated`, and
+    the protocol opens no new stream afterwards.
+    """
+
+    def _receive_goaway_frame(
+        self, frame: GoAwayFrame
+    ) -> tuple[list[Frame], list[h2.events.Event]]:
+        event = h2.events.ConnectionTerminated()
+        try:
+            event.error_code = ErrorCodes(frame.error_code)
+        except ValueError:
+            event.error_code = frame.error_code
+        event.last_stream_id = frame.last_stream_id
+        event.additional_data = frame.additional_data or None
+        return [], [event]
+
+
+class Exchange:
+    """One request on the connection: its stream and how far it got."""
+
+    __slots__ = ("done", "idempotent", "responded", "reused", "sent_all", "stream_id")
+
+    def __init__(self, request: Request) -> None:
+        self.stream_id: int | None = None
+        self.idempotent = request.method in IDEMPOTENT
+        self.reused = False  # a response had completed on the connection before
+        self.sent_all = False
+        self.responded = False
+        self.done = False  # its slot is given back (or queued to be)
+
+
+class Guard:
+    """
+    `with protocol._guard:` holds the lock around h2. On leaving, the streams
+    queued by `_forget` meanwhile are finished and, unlocked, the pool is told
+    of slots given back and of capacity changes. Nothing here ever blocks on
+    the lock except `__enter__`: a finalizer may run while its own thread
+    holds it.
+    """
+
+    __slots__ = ("_protocol", "raw")
+
+    def __init__(self, protocol: HTTP2Protocol) -> None:
+        self._protocol = protocol
+        self.raw = threading.Lock()
+
+    def __enter__(self) -> None:
+        self.raw.acquire()
+
+    def __exit__(self, *args: object) -> None:
+        self.raw.release()
+        self.try_drain()
+
+    def try_drain(self) -> None:
+        protocol = self._protocol
+        while (
+            protocol._deferred or protocol._streams_done or protocol._capacity_changed
+        ) and self.raw.acquire(blocking=False):
+            try:
+                protocol._drain_deferred()
+                done, protocol._streams_done = protocol._streams_done, 0
+                changed = protocol._capacity_changed
+                protocol._capacity_changed = False
+            finally:
+                self.raw.release()
+            if changed:
+                protocol._on_capacity_changed()
+            for _ in range(done):
+                protocol._on_stream_done()
+
+
+class HTTP2Body:
+    """
+    The body of one HTTP/2 response, as an async byte stream.
+
+    Reading it to the end, closing it, an error, or dropping it unread gives
+    the stream's slot back; the connection serves other streams throughout.
+    """
+
+    __slots__ = ("__weakref__", "_exchange", "_protocol", "_timeout")
+
+    def __init__(
+        self, protocol: HTTP2Protocol, exchange: Exchange, timeout: float | None
+    ) -> None:
+        self._protocol = protocol
+        self._exchange = exchange
+        self._timeout = timeout
+
+    def __aiter__(self) -> HTTP2Body:
+        return self
+
+    async def __anext__(self) -> bytes:
+        protocol, exchange = self._protocol, self._exchange
+        if exchange.done:
+            raise StopAsyncIteration
+        try:
+            data = await protocol.read_body(exchange, self._timeout)
+        except BaseException:
+            protocol._forget(exchange, complete=False)
+            raise
+        if not data:
+            raise StopAsyncIteration
+        return data
+
+    async def aclose(self) -> None:
+        if not self._exchange.done:
+            self._protocol._forget(self._exchange, complete=False)
+            try:
+                await self._protocol._flush()  # send the reset now
+            except Exception:
+                pass
+
+    def __del__(self) -> None:
+        # Dropped without being read or closed: give the slot back.
+        if not self._exchange.done:
+            self._protocol._forget(self._exchange, complete=False)
+
+
+def request_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    url = request.url
+    authority = b""
+    fields = []
+    for name, value in request.headers.raw_lower:
+        if name in DROPPED_HEADERS:
+            if name == b"host" and not authority:
+                authority = value
+            continue
+        if name == b"te" and value.strip().lower() != b"trailers":
+            continue
+        fields.append((name, value))
+    if not authority:
+        authority = url.netloc_for_host_header.encode("ascii")
+    target = request.extensions.get("target") or url.raw_path
+    return [
+        (b":method", request.method.encode("ascii")),
+        (b":authority", authority),
+        (b":scheme", url.scheme.encode("ascii")),
+        (b":path", target),
+        *fields,
+    ]
+
+
+def copy_error(error: TransportError) -> TransportError:
+    """A fresh exception per stream, chained to the connection's failure."""
+    copy = type(error)(str(error))
+    copy.__cause__ = error
+    return copy
+
+
+def error_name(code: int) -> str:
+    try:
+        return ErrorCodes(code).name
+    except ValueError:
+        return hex(code)
