@@ -235,6 +235,7 @@ def ssl_context_for(
     verify: VerifyTypes = True,
     cert: CertTypes | None = None,
     *,
+    http1: bool = True,
     http2: bool = False,
     trust_env: bool = True,
 ) -> ssl.SSLContext:
@@ -254,13 +255,16 @@ def ssl_context_for(
     env: tuple[str | None, str | None] = (None, None)
     if verify is True and trust_env:
         env = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
-    key = (verify, cert, http2, env)
+    alpn = tuple(name for name, on in (("h2", http2), ("http/1.1", http1)) if on) or (
+        "http/1.1",
+    )
+    key = (verify, cert, alpn, env)
     context = _ssl_cache.get(key)
     if context is None:
         with _ssl_cache_lock:
             context = _ssl_cache.get(key)
             if context is None:
-                context = _build_ssl_context(verify, cert, http2, env)
+                context = _build_ssl_context(verify, cert, alpn, env)
                 _ssl_cache[key] = context
     return context
 
@@ -268,7 +272,7 @@ def ssl_context_for(
 def _build_ssl_context(
     verify: bool | str,
     cert: CertTypes | None,
-    http2: bool,
+    alpn: tuple[str, ...],
     env: tuple[str | None, str | None],
 ) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -299,7 +303,7 @@ def _build_ssl_context(
             context.load_cert_chain(cert)
         else:
             context.load_cert_chain(*cert)
-    context.set_alpn_protocols(["h2", "http/1.1"] if http2 else ["http/1.1"])
+    context.set_alpn_protocols(list(alpn))
     if hasattr(context, "keylog_filename"):
         keylog = os.environ.get("SSLKEYLOGFILE")
         if keylog:  # pragma: no cover - a debugging aid

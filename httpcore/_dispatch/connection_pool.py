@@ -300,7 +300,11 @@ class AsyncConnectionPool:
     def _default_ssl(self) -> ssl.SSLContext:
         if self._ssl_context is None:
             self._ssl_context = ssl_context_for(
-                self._verify, self._cert, http2=self._http2, trust_env=self._trust_env
+                self._verify,
+                self._cert,
+                http1=self._http1,
+                http2=self._http2,
+                trust_env=self._trust_env,
             )
         return self._ssl_context
 

@@ -14,6 +14,7 @@ import pytest
 
 import httpcore
 from httpcore._backends._drive import drive
+from httpcore._config import ssl_context_for
 from httpcore._dispatch.connection import ConnectionState
 from httpcore._dispatch.http2 import HTTP2Protocol
 from tests.servers.app import app, pattern
@@ -200,13 +201,18 @@ async def test_http11_only_server_with_http2_enabled(
         assert_settled(pool)
 
 
-async def test_http1_false_refuses_an_http11_only_server(
+async def test_http1_false_offers_only_h2_by_alpn(
     backend, http11_tls_server, ca_file, no_fd_leak
 ):
+    # The server prefers HTTP/1.1 but we offer only h2: ALPN agrees on
+    # nothing, so we speak HTTP/2 by prior knowledge (which hypercorn accepts)
+    # instead of being talked down to HTTP/1.1.
     async with h2_pool(backend, ca_file, http1=False) as pool:
-        with pytest.raises(httpcore.ConnectError, match="http1=False"):
-            await pool.request("GET", http11_tls_server.url + "/")
-        assert pool.connections == []
+        response = await pool.request("GET", http11_tls_server.url + "/")
+        assert response.protocol == "HTTP/2"
+    assert ssl_context_for(ca_file, http1=False, http2=True) is not ssl_context_for(
+        ca_file, http2=True
+    )
 
 
 async def test_http1_false_over_tls(backend, tls_server, ca_file):
