@@ -10,7 +10,7 @@ response = httpcore.ConnectionPool().request("GET", "https://example.org/")
 
 from .__version__ import __version__
 from ._api import delete, get, head, options, patch, post, put, request, stream
-from ._auth import Auth, BasicAuth
+from ._auth import Auth, BasicAuth, NetRCAuth
 from ._client import AsyncClient, Client
 from ._config import (
     DEFAULT_POOL_LIMITS,
@@ -20,6 +20,7 @@ from ._config import (
     Timeout,
 )
 from ._cookies import Cookies
+from ._digest import DigestAuth
 from ._dispatch.connection_pool import AsyncConnectionPool
 from ._dispatch.sync import ConnectionPool
 from ._exceptions import (
@@ -74,11 +75,13 @@ __all__ = [
     "CookieConflict",
     "Cookies",
     "DecodingError",
+    "DigestAuth",
     "HTTPError",
     "HTTPStatusError",
     "Headers",
     "InvalidURL",
     "LocalProtocolError",
+    "NetRCAuth",
     "NetworkError",
     "Origin",
     "PoolLimits",

@@ -64,8 +64,9 @@ def request(
     The arguments are those of `Client.request()`; `verify`, `cert`,
     `timeout` and `trust_env` configure the client.
     """
+    # `auth` is the client's: with none, `.netrc` applies under `trust_env`.
     with Client(
-        verify=verify, cert=cert, timeout=timeout, trust_env=trust_env
+        auth=auth, verify=verify, cert=cert, timeout=timeout, trust_env=trust_env
     ) as client:
         return client.request(
             method,
@@ -77,7 +78,6 @@ def request(
             params=params,
             headers=headers,
             cookies=cookies,
-            auth=auth,
             allow_redirects=allow_redirects,
         )
 
@@ -112,7 +112,7 @@ def stream(
     ```
     """
     with Client(
-        verify=verify, cert=cert, timeout=timeout, trust_env=trust_env
+        auth=auth, verify=verify, cert=cert, timeout=timeout, trust_env=trust_env
     ) as client:
         response = client.request(
             method,
@@ -124,7 +124,6 @@ def stream(
             params=params,
             headers=headers,
             cookies=cookies,
-            auth=auth,
             allow_redirects=allow_redirects,
             stream=True,
         )

@@ -5,16 +5,31 @@ An auth scheme is a generator: it yields the request to send, receives the
 response, and may yield another request (a retry that answers a challenge).
 Both clients run the same generator, so a scheme is written once, and a test
 can drive it with `next()` and `send()` without any network.
+
+Digest lives in `_digest.py`. Which auth a request gets (explicit, from the
+URL, from `.netrc`), hop by hop along redirects, is the client's decision.
 """
 
 from __future__ import annotations
 
 import base64
+import netrc
+import os
+import threading
 import typing
 
 from ._models import BaseResponse, Request
 
-__all__ = ["Auth", "AuthFlow", "AuthTypes", "BasicAuth", "FunctionAuth", "build_auth"]
+__all__ = [
+    "Auth",
+    "AuthFlow",
+    "AuthTypes",
+    "BasicAuth",
+    "FunctionAuth",
+    "NetRCAuth",
+    "build_auth",
+    "netrc_auth",
+]
 
 AuthFlow = typing.Generator[Request, BaseResponse, None]
 
@@ -44,10 +59,17 @@ class Auth:
     read (`.content`, `.text` and `.json()` then work), and
     `requires_request_body = True` to have a streaming request body read into
     memory first, so that it can be sent again.
+
+    A client uses an auth only on the origin of the request it was given
+    for: a redirect to another origin gets none. A scheme that picks its
+    credentials by each request's own host (`NetRCAuth`) sets
+    `origin_bound = False` to be used on every hop of a redirect chain
+    (but never after a hop from https to http).
     """
 
     requires_request_body = False
     requires_response_body = False
+    origin_bound = True
 
     def auth_flow(self, request: Request) -> AuthFlow:
         """Yield `request` (changed as needed) and any retries; see the class."""
@@ -81,6 +103,94 @@ class FunctionAuth(Auth):
 
     def auth_flow(self, request: Request) -> AuthFlow:
         yield self._func(request)
+
+
+class NetRCAuth(Auth):
+    """
+    Credentials from a `.netrc` file, by each request's host, sent as Basic
+    auth: the `machine` entry for the host, else the `default` entry, else
+    none.
+
+    ```python
+    client = httpcore.Client(auth=httpcore.NetRCAuth())
+    ```
+
+    `file` defaults to the `NETRC` environment variable, else `~/.netrc`. The
+    file is read once, here: a missing or malformed file raises
+    (`FileNotFoundError`, `netrc.NetrcParseError`). A client with
+    `trust_env=True` (the default) uses `.netrc` by itself for requests that
+    have no other auth; this class is for clients that do not trust the
+    environment, or for another file.
+    """
+
+    origin_bound = False
+
+    def __init__(self, file: str | os.PathLike[str] | None = None) -> None:
+        path = os.fspath(file) if file is not None else netrc_path()
+        self._netrc = netrc.netrc(path)
+
+    def auth_flow(self, request: Request) -> AuthFlow:
+        credentials = _netrc_credentials(self._netrc, request.url.host)
+        if credentials is not None:
+            request.headers["Authorization"] = basic_auth_header(*credentials)
+        yield request
+
+    def __repr__(self) -> str:
+        return "NetRCAuth([secure])"
+
+
+def netrc_path() -> str:
+    """`NETRC` when set, else `~/.netrc` (`~/_netrc` on Windows if it exists)."""
+    path = os.environ.get("NETRC")
+    if path:
+        return os.path.expanduser(path)
+    home = os.path.expanduser("~")
+    if os.name == "nt":  # pragma: no cover - Windows
+        windows = os.path.join(home, "_netrc")
+        if os.path.exists(windows):
+            return windows
+    return os.path.join(home, ".netrc")
+
+
+def _netrc_credentials(parsed: netrc.netrc, host: str) -> tuple[str, str] | None:
+    entry = parsed.authenticators(host)
+    if entry is None:
+        return None
+    login, _account, password = entry
+    if not login and not password:
+        return None
+    return login or "", password or ""
+
+
+_netrc_lock = threading.Lock()
+# The last `.netrc` read for `netrc_auth`: (path, mtime_ns, size) -> parsed.
+_netrc_cache: dict[tuple[str, int, int], netrc.netrc | None] = {}
+
+
+def netrc_auth(host: str) -> BasicAuth | None:
+    """
+    Basic auth for `host` from the environment's `.netrc` (see `netrc_path`),
+    or None: no file, no entry, or a file that does not parse (the
+    environment is trusted, not required). The file is read again when it
+    changes.
+    """
+    path = netrc_path()
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    key = (path, info.st_mtime_ns, info.st_size)
+    with _netrc_lock:
+        if key not in _netrc_cache:
+            try:
+                parsed: netrc.netrc | None = netrc.netrc(path)
+            except (OSError, netrc.NetrcParseError, UnicodeDecodeError):
+                parsed = None
+            _netrc_cache.clear()
+            _netrc_cache[key] = parsed
+        parsed = _netrc_cache[key]
+    credentials = None if parsed is None else _netrc_credentials(parsed, host)
+    return None if credentials is None else BasicAuth(*credentials)
 
 
 AuthTypes = typing.Union[

@@ -5,7 +5,8 @@ How it works. The logic of sending is written once, async, in `_ClientCore`:
 
 ```
 _send_async -> redirect flow (a generator: _redirects.py), per hop:
-                 auth flow (a generator: _auth.py), per request:
+                 the hop's auth (hop_auth: _sending.py), then
+                 auth flow (a generator: _auth.py, _digest.py), per request:
                    request hooks -> dispatcher -> cookie jar -> response hooks
 ```
 
@@ -22,11 +23,10 @@ from __future__ import annotations
 import datetime
 import functools
 import inspect
-import ssl
 import time
 import typing
 
-from ._auth import Auth, AuthTypes, BasicAuth, build_auth
+from ._auth import Auth, AuthTypes, build_auth
 from ._backends._drive import drive
 from ._backends.base import Backend
 from ._client_base import BaseClient, EventHook, EventHooks, URLTypes
@@ -42,14 +42,15 @@ from ._config import (
     VerifyTypes,
     ssl_context_for,
 )
+from ._content import is_replayable, not_replayable
 from ._cookies import CookieTypes
 from ._dispatch.base import AsyncDispatcher
 from ._dispatch.connection_pool import AsyncConnectionPool
 from ._headers import HeaderTypes
 from ._models import AsyncResponse, BaseResponse, Request, Response, check_request
 from ._params import QueryParamTypes
-from ._redirects import RedirectFlow, is_followable, redirect_flow, same_origin
-from ._urls import URL
+from ._redirects import RedirectFlow, is_followable, redirect_flow
+from ._sending import SendOptions, discard, hop_auth, take_url_credentials
 
 __all__ = ["AsyncClient", "Client"]
 
@@ -60,31 +61,6 @@ _HTTP2_AVAILABLE = False
 ProxiesTypes = typing.Any
 
 _T = typing.TypeVar("_T")
-
-
-class SendOptions:
-    """How one send goes: its arguments, resolved against the client's."""
-
-    __slots__ = ("allow_redirects", "auth", "ssl_context", "stream", "timeout", "url")
-
-    def __init__(
-        self,
-        *,
-        stream: bool,
-        allow_redirects: bool,
-        auth: Auth | None,
-        url: URL,
-        ssl_context: ssl.SSLContext | None,
-        timeout: Timeout,
-    ) -> None:
-        self.stream = stream
-        self.allow_redirects = allow_redirects
-        # Auth is only used within the origin of the request that was sent
-        # (`url`): redirects elsewhere carry no credentials.
-        self.auth = auth
-        self.url = url
-        self.ssl_context = ssl_context
-        self.timeout = timeout
 
 
 class _PendingRedirect:
@@ -255,9 +231,11 @@ class _ClientCore(BaseClient[_T]):
         timeout: TimeoutTypes,
     ) -> SendOptions:
         """Resolve a send's arguments against the client's settings."""
-        resolved = self._auth if auth is UNSET else build_auth(auth)
-        if resolved is None and request.url.username:
-            resolved = BasicAuth(request.url.username, request.url.password)
+        if auth is UNSET:
+            resolved, netrc = self._auth, self._trust_env
+        else:
+            # `auth=None` on a request: no auth from the client or `.netrc`.
+            resolved, netrc = build_auth(auth), self._trust_env and auth is not None
         ssl_context = None
         if verify is not UNSET or cert is not UNSET:
             verify = self._verify if verify is UNSET else verify
@@ -270,6 +248,8 @@ class _ClientCore(BaseClient[_T]):
             stream=stream,
             allow_redirects=allow_redirects,
             auth=resolved,
+            url_auth=take_url_credentials(request),
+            netrc=netrc,
             url=request.url,
             ssl_context=ssl_context,
             timeout=self._timeout if timeout is UNSET else Timeout(timeout),
@@ -308,7 +288,8 @@ class _ClientCore(BaseClient[_T]):
     ) -> AsyncResponse:
         """Send `request`, then the redirects `flow` asks for while followed."""
         while True:
-            response = await self._send_handling_auth(request, options)
+            auth = hop_auth(request, options)
+            response = await self._send_handling_auth(request, auth, options)
             response.history = history
             if not options.allow_redirects:
                 if is_followable(response):
@@ -321,7 +302,7 @@ class _ClientCore(BaseClient[_T]):
             except BaseException:
                 await response.aclose()
                 raise
-            await _read_and_close(response)
+            await discard(response)
             history = [*history, response]
         if not options.stream:
             try:
@@ -331,28 +312,36 @@ class _ClientCore(BaseClient[_T]):
         return response
 
     async def _send_handling_auth(
-        self, request: Request, options: SendOptions
+        self, request: Request, auth: Auth | None, options: SendOptions
     ) -> AsyncResponse:
-        auth = options.auth
-        if auth is None or not same_origin(request.url, options.url):
+        if auth is None:
             return await self._send_one(request, options)
         if auth.requires_request_body:
             await request.aread()
         flow = auth.auth_flow(request)
+        sent: list[object] = []  # the bodies sent, to catch a one-shot resent
         try:
             request = next(flow)
             while True:
                 response = await self._send_one(request, options)
+                sent.append(request.stream)
                 try:
                     if auth.requires_response_body:
                         await response.read()
                     request = flow.send(response)
+                    if not is_replayable(request.stream) and any(
+                        request.stream is body for body in sent
+                    ):
+                        raise not_replayable(
+                            f"The auth flow answers a {int(response.status_code)} "
+                            "by sending the request again"
+                        )
                 except StopIteration:
                     return response
                 except BaseException:
                     await response.aclose()
                     raise
-                await _read_and_close(response)
+                await discard(response)
         finally:
             flow.close()
 
@@ -392,14 +381,6 @@ class _ClientCore(BaseClient[_T]):
             await self._dispatch.close()
 
 
-async def _read_and_close(response: AsyncResponse) -> None:
-    """Finish with an intermediate response, so its connection can be reused."""
-    try:
-        await response.read()
-    finally:
-        await response.aclose()
-
-
 class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
     """
     An async HTTP client: connection pooling, redirects, cookies, auth.
@@ -412,8 +393,12 @@ class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
             ...
     ```
 
-    - `auth`: `(user, password)` (Basic), an `httpcore.Auth`, or a callable
-      `(Request) -> Request`; sent only to the origin of each request sent.
+    - `auth`: `(user, password)` (Basic), an `httpcore.Auth` (`BasicAuth`,
+      `DigestAuth`, `NetRCAuth`, your own), or a callable
+      `(Request) -> Request`; used only on the origin of each request sent
+      (redirects elsewhere get none). Credentials in a URL
+      (`https://user:pass@host/`) are sent as Basic auth, and removed from
+      the URL.
     - `params`, `headers`, `cookies`: defaults merged into every request.
     - `verify`: True (certifi's CA bundle, or `SSL_CERT_FILE` /
       `SSL_CERT_DIR` with `trust_env`), False, a CA file or folder path, or
@@ -427,8 +412,10 @@ class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
       arrives with its own issue: until then requests use HTTP/1.1.
     - `proxies`: not supported yet (raises `NotImplementedError`); with
       `trust_env`, `HTTP_PROXY` and the like are ignored for now.
-    - `trust_env` (True): `SSL_CERT_FILE` / `SSL_CERT_DIR`. The proxy
-      variables and `.netrc` come with the proxy and auth issues.
+    - `trust_env` (True): `SSL_CERT_FILE` / `SSL_CERT_DIR`, and `.netrc`
+      credentials (the file in `NETRC`, else `~/.netrc`) for requests with
+      no other auth, looked up by each hop's host. The proxy variables
+      come with the proxy issue.
     - `dispatch`: a dispatcher to send through instead of the default pool,
       async or sync (a sync one blocks the event loop while it works).
     - `event_hooks`: `{"request": [...], "response": [...]}`, functions or

@@ -330,7 +330,8 @@ class BaseClient(typing.Generic[_T]):
           length is unknown), `data` (form fields), `files` (a multipart
           upload, with `data` as its fields) or `json`: the body.
         - `auth`, `verify`, `cert`, `timeout`: this request's, instead of the
-          client's (`auth=None` sends none).
+          client's. `auth=None` sends no auth, neither the client's nor
+          `.netrc`'s; credentials in the URL (`user:pass@`) still apply.
         - `stream=True` returns before the body is read: read it with
           `read()` / `stream()`, or `close()` the response.
         - `allow_redirects=False` returns a redirect response as it is;

@@ -24,6 +24,8 @@ __all__ = [
     "IteratorByteStream",
     "RequestContent",
     "encode_request",
+    "is_replayable",
+    "not_replayable",
 ]
 
 RequestContent = typing.Union[
@@ -63,9 +65,14 @@ class ByteStream:
 
 
 class IteratorByteStream:
-    """A body from a sync iterator or file-like object: streamed once."""
+    """
+    A body from a sync iterator or file-like object: streamed once, in
+    chunks. A file object that can seek is `replayable`: it is rewound to
+    where it stood at first, so the body can be sent again (a 307 redirect,
+    an auth retry) without ever being read into memory.
+    """
 
-    __slots__ = ("_consumed", "_iterable", "_iterator")
+    __slots__ = ("_consumed", "_iterable", "_iterator", "_start_at")
 
     CHUNK_SIZE = 64 * 1024
 
@@ -73,6 +80,18 @@ class IteratorByteStream:
         self._iterable = iterable
         self._iterator: typing.Iterator[bytes] | None = None
         self._consumed = False
+        self._start_at: int | None = None
+        if hasattr(iterable, "read"):
+            try:
+                if typing.cast(typing.IO[bytes], iterable).seekable():
+                    self._start_at = typing.cast(typing.IO[bytes], iterable).tell()
+            except (AttributeError, OSError, ValueError):
+                self._start_at = None
+
+    @property
+    def replayable(self) -> bool:
+        """Whether the body can be sent again: a file object that can seek."""
+        return self._start_at is not None
 
     def __iter__(self) -> typing.Iterator[bytes]:
         self._start()
@@ -92,11 +111,14 @@ class IteratorByteStream:
             raise StopAsyncIteration from None
 
     def _start(self) -> None:
-        if self._consumed:
+        if self._consumed and self._start_at is None:
             raise StreamConsumed()
         self._consumed = True
-        read = getattr(self._iterable, "read", None)
+        file = typing.cast(typing.IO[bytes], self._iterable)
+        read = getattr(file, "read", None)
         if read is not None:
+            if self._start_at is not None:
+                file.seek(self._start_at)
             self._iterator = _FileChunks(read, self.CHUNK_SIZE)
         else:
             self._iterator = iter(self._iterable)
@@ -154,6 +176,23 @@ class AsyncIteratorByteStream:
         aclose = getattr(self._iterator, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+def is_replayable(stream: object) -> bool:
+    """Whether a request body can be sent again: known in full, or rewindable."""
+    return isinstance(stream, ByteStream) or bool(getattr(stream, "replayable", False))
+
+
+def not_replayable(why: str) -> StreamConsumed:
+    """The error for a one-shot body that `why` would need to send again."""
+    error = StreamConsumed()
+    error.args = (
+        f"{why}, but the request body was streamed from an iterator or a file "
+        "that cannot seek, so it cannot be sent again. Pass the body as bytes "
+        "or as a file opened for reading (which is rewound), or read it into "
+        "memory first (request.read()).",
+    )
+    return error
 
 
 def _as_bytes(chunk: typing.Any) -> bytes:

@@ -206,7 +206,11 @@ class _UrllibRequest(urllib.request.Request):
     def __init__(self, request: Request) -> None:
         cookie = "; ".join(request.headers.get_list("cookie"))
         headers = {"Cookie": cookie} if cookie else {}
-        super().__init__(str(request.url), headers=headers, method=request.method)
+        url = request.url
+        if url.userinfo:
+            # urllib would take `user:pass@host` for the host.
+            url = url.copy_with(userinfo="")
+        super().__init__(str(url), headers=headers, method=request.method)
 
 
 class _UrllibResponse:

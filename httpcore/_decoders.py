@@ -1,6 +1,21 @@
 """
 Response body decoders: Content-Encoding (gzip, deflate, br, zstd), text,
-and lines. Each is incremental: `decode(chunk)` then `flush()` at the end.
+and lines.
+
+How the content decoders work. Each is incremental, and lazy: `decode(data)`
+and `flush()` return iterators of output chunks, and each step of those
+iterators produces at most about `MAX_CHUNK` bytes. A few kilobytes of
+compressed input can expand to gigabytes (a "compression bomb"), so a decoder
+never expands a whole input chunk at once: it keeps the input it has not
+used yet and resumes when the caller asks for the next chunk. Memory then
+stays bounded by what the caller keeps, however large the expansion.
+
+- gzip and deflate: `zlib`'s `decompress(data, max_length)`, resumed from
+  `unconsumed_tail`.
+- br: `brotli`'s `process(data, output_buffer_limit=...)` (brotli >= 1.2).
+- zstd: `zstandard` has no output limit, so the decoder reads the frame and
+  block headers itself (RFC 8878) and feeds the decompressor one block at a
+  time: a block never decodes to more than 128 KiB.
 """
 
 from __future__ import annotations
@@ -11,6 +26,21 @@ import typing
 import zlib
 
 from ._exceptions import DecodingError
+
+__all__ = [
+    "ACCEPT_ENCODING",
+    "MAX_CHUNK",
+    "MAX_ENCODINGS",
+    "ContentDecoder",
+    "LineDecoder",
+    "TextDecoder",
+    "decoder_for",
+]
+
+# The most output one step of a decoder produces (about: brotli rounds up).
+MAX_CHUNK = 64 * 1024
+# The most encodings undone for one body (`Content-Encoding: gzip, br, ...`).
+MAX_ENCODINGS = 5
 
 
 def _optional(*names: str) -> typing.Any:
@@ -28,100 +58,284 @@ def _optional(*names: str) -> typing.Any:
 brotli = _optional("brotli", "brotlicffi")
 zstandard = _optional("zstandard")
 
+Chunks = typing.Iterator[bytes]
+
 
 class ContentDecoder(typing.Protocol):
-    def decode(self, data: bytes) -> bytes: ...
+    def decode(self, data: bytes) -> Chunks:
+        """The output for `data`, lazily, in chunks of about `MAX_CHUNK` at most."""
+        ...
 
-    def flush(self) -> bytes: ...
+    def flush(self) -> Chunks:
+        """The output still held back, at the end of the body."""
+        ...
 
 
 class IdentityDecoder:
-    def decode(self, data: bytes) -> bytes:
+    def decode(self, data: bytes) -> Chunks:
+        if data:
+            yield data
+
+    def flush(self) -> Chunks:
+        return iter(())
+
+
+class _ZlibDecoder:
+    """gzip and zlib-wrapped or raw deflate: zlib with a bounded output."""
+
+    name = "deflate"
+
+    def __init__(self) -> None:
+        self._decompressor: typing.Any = None
+        self._done = False  # the stream ended: ignore what follows
+
+    def _start(self, data: bytes) -> bytes | None:
+        """Set `_decompressor` up for `data`; None to wait for more bytes."""
+        raise NotImplementedError
+
+    def _next_stream(self) -> bool:
+        """Whether another stream may follow the one that ended."""
+        return False
+
+    def decode(self, data: bytes) -> Chunks:
+        if self._done or not data:
+            return
+        if self._decompressor is None:
+            pending = self._start(data)
+            if pending is None:
+                return
+            data = pending
+        while True:
+            decompressor = self._decompressor
+            try:
+                output = decompressor.decompress(data, MAX_CHUNK)
+            except zlib.error as exc:
+                raise DecodingError(f"Invalid {self.name} data: {exc}") from exc
+            data = decompressor.unconsumed_tail
+            if output:
+                yield output
+            if decompressor.eof:
+                self._decompressor = None
+                if not self._next_stream():
+                    self._done = True
+                    return
+                pending = self._start(decompressor.unused_data)
+                if pending is None:
+                    return
+                data = pending
+            elif not data and len(output) < MAX_CHUNK:
+                # Output short of the limit and no input left: zlib has
+                # nothing more until it gets more input.
+                return
+
+    def flush(self) -> Chunks:
+        if self._decompressor is not None:
+            raise DecodingError(f"Truncated {self.name} data: the body ended early.")
+        return iter(())
+
+
+class DeflateDecoder(_ZlibDecoder):
+    """
+    `deflate`: zlib-wrapped as the RFC says, or raw deflate as some servers
+    send it. The first two bytes tell: a zlib header has compression method
+    8 and is a multiple of 31.
+    """
+
+    name = "deflate"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._head = b""
+
+    def _start(self, data: bytes) -> bytes | None:
+        data = self._head + data
+        if len(data) < 2:
+            self._head = data
+            return None
+        self._head = b""
+        cmf, flg = data[0], data[1]
+        zlib_header = cmf & 0x0F == 8 and cmf >> 4 <= 7 and (cmf << 8 | flg) % 31 == 0
+        wbits = zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS
+        self._decompressor = zlib.decompressobj(wbits)
         return data
 
-    def flush(self) -> bytes:
-        return b""
+    def flush(self) -> Chunks:
+        if self._head:
+            raise DecodingError("Truncated deflate data: the body ended early.")
+        return super().flush()
 
 
-class DeflateDecoder:
-    """`deflate`: zlib-wrapped per the RFC, or raw deflate as some servers send."""
+class GZipDecoder(_ZlibDecoder):
+    """
+    `gzip`, including several gzip members one after another (RFC 1952).
+    What follows a member and is not another one (padding, say) is
+    ignored, as the gzip tool does.
+    """
+
+    name = "gzip"
 
     def __init__(self) -> None:
-        self._first = True
-        self._decompressor = zlib.decompressobj()
+        super().__init__()
+        self._head = b""
+        self._between_members = False
 
-    def decode(self, data: bytes) -> bytes:
-        first, self._first = self._first, False
-        try:
-            return self._decompressor.decompress(data)
-        except zlib.error as exc:
-            if first:
-                self._decompressor = zlib.decompressobj(-zlib.MAX_WBITS)
-                return self.decode(data)
-            raise DecodingError(f"Invalid deflate data: {exc}") from exc
+    def _next_stream(self) -> bool:
+        self._between_members = True
+        return True
 
-    def flush(self) -> bytes:
-        try:
-            return self._decompressor.flush()
-        except zlib.error as exc:  # pragma: no cover - flush rarely fails
-            raise DecodingError(f"Invalid deflate data: {exc}") from exc
-
-
-class GZipDecoder:
-    def __init__(self) -> None:
+    def _start(self, data: bytes) -> bytes | None:
+        if self._between_members:
+            data = self._head + data
+            if len(data) < 2:
+                self._head = data
+                return None
+            self._head = b""
+            if data[:2] != b"\x1f\x8b":
+                self._done = True
+                return None
+            self._between_members = False
         self._decompressor = zlib.decompressobj(zlib.MAX_WBITS | 16)
-
-    def decode(self, data: bytes) -> bytes:
-        try:
-            return self._decompressor.decompress(data)
-        except zlib.error as exc:
-            raise DecodingError(f"Invalid gzip data: {exc}") from exc
-
-    def flush(self) -> bytes:
-        try:
-            return self._decompressor.flush()
-        except zlib.error as exc:  # pragma: no cover - flush rarely fails
-            raise DecodingError(f"Invalid gzip data: {exc}") from exc
+        return data
 
 
 class BrotliDecoder:
     def __init__(self) -> None:
         assert brotli is not None
         self._decompressor = brotli.Decompressor()
-        self._decompress = (
-            getattr(self._decompressor, "decompress", None)
-            or self._decompressor.process
-        )
+        self._bounded = hasattr(self._decompressor, "can_accept_more_data")
+        self._fed = False
 
-    def decode(self, data: bytes) -> bytes:
+    def decode(self, data: bytes) -> Chunks:
+        if not data:
+            return
+        self._fed = True
         try:
-            return typing.cast(bytes, self._decompress(data))
+            if not self._bounded:  # pragma: no cover - brotli < 1.2, brotlicffi
+                output = self._decompressor.process(data)
+                if output:
+                    yield output
+                return
+            output = self._decompressor.process(data, output_buffer_limit=MAX_CHUNK)
+            while output:
+                yield output
+                output = self._decompressor.process(b"", output_buffer_limit=MAX_CHUNK)
         except brotli.error as exc:
             raise DecodingError(f"Invalid brotli data: {exc}") from exc
 
-    def flush(self) -> bytes:
-        return b""
+    def flush(self) -> Chunks:
+        if self._fed and not self._decompressor.is_finished():
+            raise DecodingError("Truncated brotli data: the body ended early.")
+        return iter(())
+
+
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_FCS_SIZES = (0, 2, 4, 8)
+_DICT_ID_SIZES = (0, 1, 2, 4)
 
 
 class ZStandardDecoder:
+    """
+    `zstd`, one block at a time (see the module's docstring). The parser
+    walks the frame format of RFC 8878: a frame header, blocks each with a
+    3-byte header, an optional checksum; skippable frames are skipped.
+    """
+
     def __init__(self) -> None:
         assert zstandard is not None
-        self._decompressor = zstandard.ZstdDecompressor().decompressobj()
+        self._buffer = bytearray()  # input not given to the decompressor yet
+        self._state = "magic"
+        self._left = 0  # bytes left in the block or skippable frame
+        self._last_block = False
+        self._checksum = False
+        self._decompressor: typing.Any = None
 
-    def decode(self, data: bytes) -> bytes:
-        output = []
-        try:
-            output.append(self._decompressor.decompress(data))
-            while self._decompressor.eof and self._decompressor.unused_data:
-                unused = self._decompressor.unused_data
+    def decode(self, data: bytes) -> Chunks:
+        self._buffer += data
+        while True:
+            piece = self._next_piece()
+            if piece is None:
+                return
+            try:
+                output = self._decompressor.decompress(piece)
+            except zstandard.ZstdError as exc:
+                raise DecodingError(f"Invalid zstd data: {exc}") from exc
+            if output:
+                yield output
+
+    def _take(self, size: int) -> bytes:
+        piece = bytes(self._buffer[:size])
+        del self._buffer[:size]
+        return piece
+
+    def _next_piece(self) -> bytes | None:
+        """The next bytes to decompress, never past a block's end; None: wait."""
+        buffer = self._buffer
+        while True:
+            state = self._state
+            if state == "magic":
+                if len(buffer) < 4:
+                    return None
+                if buffer[:4] == _ZSTD_MAGIC:
+                    self._state = "header"
+                    continue
+                if buffer[0] & 0xF0 != 0x50 or buffer[1:4] != b"\x2a\x4d\x18":
+                    raise DecodingError("Invalid zstd data: unknown frame magic.")
+                if len(buffer) < 8:
+                    return None
+                self._left = 8 + int.from_bytes(buffer[4:8], "little")
+                self._state = "skip"
+            elif state == "skip":
+                size = min(self._left, len(buffer))
+                del buffer[:size]
+                self._left -= size
+                if self._left:
+                    return None
+                self._state = "magic"
+            elif state == "header":
+                if len(buffer) < 5:
+                    return None
+                descriptor = buffer[4]
+                single_segment = descriptor >> 5 & 1
+                fcs = _FCS_SIZES[descriptor >> 6] or single_segment
+                size = 5 + (not single_segment) + _DICT_ID_SIZES[descriptor & 3] + fcs
+                if len(buffer) < size:
+                    return None
+                self._checksum = bool(descriptor & 4)
                 self._decompressor = zstandard.ZstdDecompressor().decompressobj()
-                output.append(self._decompressor.decompress(unused))
-        except zstandard.ZstdError as exc:
-            raise DecodingError(f"Invalid zstd data: {exc}") from exc
-        return b"".join(output)
+                self._state = "block header"
+                return self._take(size)
+            elif state == "block header":
+                if len(buffer) < 3:
+                    return None
+                header = int.from_bytes(buffer[:3], "little")
+                kind, size = header >> 1 & 3, header >> 3
+                # An RLE block is one byte, repeated `size` times.
+                self._left = 3 + (1 if kind == 1 else size)
+                self._last_block = bool(header & 1)
+                self._state = "block"
+            elif state == "block":
+                if not buffer:
+                    return None
+                size = min(self._left, len(buffer))
+                self._left -= size
+                if not self._left:
+                    if not self._last_block:
+                        self._state = "block header"
+                    elif self._checksum:
+                        self._state = "checksum"
+                    else:
+                        self._state = "magic"
+                return self._take(size)
+            else:  # "checksum"
+                if len(buffer) < 4:
+                    return None
+                self._state = "magic"
+                return self._take(4)
 
-    def flush(self) -> bytes:
-        return b""
+    def flush(self) -> Chunks:
+        if self._state != "magic" or self._buffer:
+            raise DecodingError("Truncated zstd data: the body ended early.")
+        return iter(())
 
 
 class MultiDecoder:
@@ -131,16 +345,24 @@ class MultiDecoder:
         # Encodings are listed in the order they were applied: undo them backwards.
         self._decoders = list(reversed(decoders))
 
-    def decode(self, data: bytes) -> bytes:
-        for decoder in self._decoders:
-            data = decoder.decode(data)
-        return data
+    def decode(self, data: bytes) -> Chunks:
+        return self._through(0, data)
 
-    def flush(self) -> bytes:
-        data = b""
-        for decoder in self._decoders:
-            data = decoder.decode(data) + decoder.flush()
-        return data
+    def _through(self, index: int, data: bytes) -> Chunks:
+        """`data` through the decoders from `index` on, chunk by chunk."""
+        if index == len(self._decoders):
+            if data:
+                yield data
+            return
+        for chunk in self._decoders[index].decode(data):
+            yield from self._through(index + 1, chunk)
+
+    def flush(self) -> Chunks:
+        # What one decoder still holds goes through the next ones, which are
+        # flushed in their turn.
+        for index, decoder in enumerate(self._decoders):
+            for chunk in decoder.flush():
+                yield from self._through(index + 1, chunk)
 
 
 SUPPORTED_DECODERS: dict[str, type[ContentDecoder]] = {
@@ -160,12 +382,21 @@ ACCEPT_ENCODING = ", ".join(
 
 
 def decoder_for(content_encoding: str | None) -> ContentDecoder:
-    """The decoder for a Content-Encoding value; unknown encodings pass through."""
+    """
+    The decoder for a Content-Encoding value. A body with an encoding we
+    cannot undo passes through as it came; more than `MAX_ENCODINGS`
+    encodings raise `DecodingError`.
+    """
     if not content_encoding:
         return IdentityDecoder()
     names = [v.strip().lower() for v in content_encoding.split(",") if v.strip()]
+    if len(names) > MAX_ENCODINGS:
+        raise DecodingError(
+            f"Too many content encodings ({len(names)}, the limit is "
+            f"{MAX_ENCODINGS}): {content_encoding!r}."
+        )
     decoders = [SUPPORTED_DECODERS[n]() for n in names if n in SUPPORTED_DECODERS]
-    if len(decoders) != len(names):
+    if len(decoders) != len(names) or not decoders:
         # An encoding we cannot undo: hand the bytes over as they came.
         return IdentityDecoder()
     if len(decoders) == 1:

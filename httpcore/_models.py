@@ -1,5 +1,6 @@
 """
-`Request`, and the two response classes: `Response` (sync) and `AsyncResponse`.
+The two response classes: `Response` (sync) and `AsyncResponse`; and
+`Request`, from `_request.py`.
 
 Both response classes share `BaseResponse` for everything that does no I/O.
 Their bodies are the same kind of object, an async byte stream from the
@@ -18,183 +19,26 @@ import typing
 from ._backends._drive import drive
 from ._content import (
     ByteStream,
-    RequestContent,
-    RequestData,
     encode_json,
     encode_request,
 )
 from ._decoders import ContentDecoder, LineDecoder, TextDecoder, decoder_for
 from ._exceptions import (
     HTTPStatusError,
-    LocalProtocolError,
-    RequestError,
-    RequestNotRead,
     ResponseClosed,
     ResponseNotRead,
     StreamConsumed,
 )
 from ._headers import Headers
+from ._request import AsyncByteStream, HeaderTypes, Request, check_request
+from ._response_body import DecodedIterator, RawIterator, ReplayIterator, iterate_sync
 from ._status_codes import StatusCode
 from ._urls import URL
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from ._cookies import Cookies
 
-__all__ = ["AsyncResponse", "BaseResponse", "Request", "Response"]
-
-HeaderTypes = typing.Union[
-    Headers,
-    typing.Mapping[str, str],
-    typing.Mapping[bytes, bytes],
-    typing.Sequence[tuple[str, str]],
-    typing.Sequence[tuple[bytes, bytes]],
-]
-
-
-class AsyncByteStream(typing.Protocol):
-    def __aiter__(self) -> typing.AsyncIterator[bytes]: ...
-
-    async def aclose(self) -> None: ...
-
-
-_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_VALUE = re.compile(rb"[\x00\r\n]")
-_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
-
-
-def check_request(request: Request) -> None:
-    """
-    Refuse what cannot be sent: a method that is not a token, a header name
-    that is not a token, a header value holding CR, LF or NUL. Runs before a
-    connection is even picked, so nothing reaches the wire.
-    """
-    if not _TOKEN.match(request.method.encode("ascii", "replace")):
-        raise LocalProtocolError(
-            f"Invalid HTTP method {request.method!r}: a method is a token "
-            "(letters, digits and !#$%&'*+-.^_`|~).",
-            request=request,
-        )
-    for name, value in request.headers.raw:
-        if not _TOKEN.match(name):
-            raise LocalProtocolError(
-                f"Invalid header name {name!r}: a header name is a token, "
-                "with no spaces, colons or control characters.",
-                request=request,
-            )
-        if _BAD_VALUE.search(value):
-            raise LocalProtocolError(
-                f"Invalid value for header {name.decode('latin-1')!r}: it holds "
-                "CR, LF or NUL, which could split the request.",
-                request=request,
-            )
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
-def _host_header(url: URL) -> str:
-    host = url.host
-    if ":" in host:
-        host = f"[{host}]"
-    if url.port is not None and url.port != _DEFAULT_PORTS.get(url.scheme):
-        host = f"{host}:{url.port}"
-    return host
-
-
-class Request:
-    """
-    An HTTP request: method, URL, headers and a body.
-
-    ```python
-    request = httpcore.Request("POST", "https://example.org/", json={"a": 1})
-    ```
-
-    `Host` is set from the URL when absent, and `Content-Length` (or
-    `Transfer-Encoding: chunked` for a body of unknown length) from the body.
-    """
-
-    def __init__(
-        self,
-        method: str | bytes,
-        url: URL | str,
-        *,
-        params: typing.Any = None,
-        headers: HeaderTypes | None = None,
-        cookies: typing.Any = None,
-        content: RequestContent | None = None,
-        data: RequestData | None = None,
-        files: typing.Any = None,
-        json: typing.Any = None,
-        stream: AsyncByteStream | None = None,
-        extensions: dict[str, typing.Any] | None = None,
-    ) -> None:
-        if isinstance(method, bytes):
-            method = method.decode("ascii", "replace")
-        self.method = method.upper()
-        self.url = URL(url, params=params) if params is not None else URL(url)
-        self.headers = Headers(headers)
-        self.extensions: dict[str, typing.Any] = (
-            {} if extensions is None else extensions
-        )
-        if stream is None:
-            body_headers, stream = encode_request(content, data, files, json)
-            self._set_body_headers(body_headers)
-        self.stream: AsyncByteStream = stream
-        if "host" not in self.headers:
-            host = _host_header(self.url).encode("ascii")
-            self.headers = Headers([(b"Host", host), *self.headers.raw])
-        if cookies:
-            from ._cookies import Cookies
-
-            Cookies(cookies).set_cookie_header(self)
-
-    def _set_body_headers(self, body_headers: dict[str, str]) -> None:
-        headers = self.headers
-        explicit = "content-length" in headers or "transfer-encoding" in headers
-        for name, value in body_headers.items():
-            if name in ("Content-Length", "Transfer-Encoding") and explicit:
-                continue
-            if name not in headers:
-                headers[name] = value
-        if not body_headers and not explicit and self.method in _METHODS_WITH_BODY:
-            headers["Content-Length"] = "0"
-
-    @property
-    def content(self) -> bytes:
-        """The body, when it is known in full; `RequestNotRead` for a stream."""
-        if isinstance(self.stream, ByteStream):
-            return self.stream._data
-        raise RequestNotRead()
-
-    async def aread(self) -> bytes:
-        """Read a streaming body into memory, so it can be sent more than once."""
-        if not isinstance(self.stream, ByteStream):
-            chunks = [chunk async for chunk in self.stream]
-            self.stream = ByteStream(b"".join(chunks))
-        return self.content
-
-    def read(self) -> bytes:
-        """Sync `aread()`: read a streaming body into memory."""
-        if not isinstance(self.stream, ByteStream):
-            chunks = list(typing.cast(typing.Iterable[bytes], self.stream))
-            self.stream = ByteStream(b"".join(chunks))
-        return self.content
-
-    @property
-    def cookies(self) -> Cookies:
-        """The cookies this request will send, from its Cookie header."""
-        from ._cookies import Cookies
-
-        cookies = Cookies()
-        for header in self.headers.get_list("cookie"):
-            for pair in header.split(";"):
-                name, _, value = pair.strip().partition("=")
-                if name:
-                    cookies.set(name, value, domain=self.url.host)
-        return cookies
-
-    def __repr__(self) -> str:
-        return f"<Request({self.method!r}, {str(self.url)!r})>"
+__all__ = ["AsyncResponse", "BaseResponse", "Request", "Response", "check_request"]
 
 
 def _encode_response_body(
@@ -500,6 +344,7 @@ class BaseResponse:
         return links
 
     def _decoder(self) -> ContentDecoder:
+        """The decoder of the body: none for a response from a dispatcher."""
         if not self._decode_content:
             return decoder_for(None)
         return decoder_for(self.headers.get("content-encoding"))
@@ -548,13 +393,13 @@ class AsyncResponse(BaseResponse):
 
     def raw(self) -> typing.AsyncIterator[bytes]:
         """The body as received, chunk by chunk, not decoded."""
-        return _RawIterator(self, self._start_stream())
+        return RawIterator(self, self._start_stream())
 
     def stream(self) -> typing.AsyncIterator[bytes]:
         """The body, decoded per Content-Encoding, chunk by chunk."""
         if self._content is not None:
-            return _ReplayIterator(self._content)
-        return _DecodedIterator(self, self._start_stream(), self._decoder())
+            return ReplayIterator(self._content)
+        return DecodedIterator(self, self._start_stream(), self._decoder)
 
     async def stream_text(self) -> typing.AsyncIterator[str]:
         """The body as str chunks, decoded with `encoding`."""
@@ -602,97 +447,6 @@ class AsyncResponse(BaseResponse):
         await self.close()
 
 
-class _RawIterator:
-    """Iterates a response body as received; closes the response at the end."""
-
-    __slots__ = ("_iterator", "_response", "_stream")
-
-    def __init__(self, response: BaseResponse, stream: AsyncByteStream) -> None:
-        self._response = response
-        self._stream = stream
-        self._iterator: typing.AsyncIterator[bytes] | None = None
-
-    def __aiter__(self) -> _RawIterator:
-        return self
-
-    async def __anext__(self) -> bytes:
-        if self._iterator is None:
-            self._iterator = self._stream.__aiter__()
-        try:
-            return await self._iterator.__anext__()
-        except StopAsyncIteration:
-            await self._finish()
-            raise
-        except BaseException as exc:
-            if isinstance(exc, RequestError) and exc._request is None:
-                exc._request = self._response._request
-            await self._finish()
-            raise
-
-    async def _finish(self) -> None:
-        if not self._response.is_closed:
-            self._response.is_closed = True
-            await self._stream.aclose()
-
-
-class _DecodedIterator(_RawIterator):
-    __slots__ = ("_decoder", "_flushed")
-
-    def __init__(
-        self, response: BaseResponse, stream: AsyncByteStream, decoder: ContentDecoder
-    ) -> None:
-        super().__init__(response, stream)
-        self._decoder = decoder
-        self._flushed = False
-
-    async def __anext__(self) -> bytes:
-        while True:
-            try:
-                chunk = await super().__anext__()
-            except StopAsyncIteration:
-                if self._flushed:
-                    raise
-                self._flushed = True
-                tail = self._decoder.flush()
-                if tail:
-                    return tail
-                raise
-            try:
-                data = self._decoder.decode(chunk)
-            except BaseException:
-                await self._finish()
-                raise
-            if data:
-                return data
-
-
-class _ReplayIterator:
-    __slots__ = ("_content",)
-
-    def __init__(self, content: bytes) -> None:
-        self._content: bytes | None = content
-
-    def __aiter__(self) -> _ReplayIterator:
-        return self
-
-    async def __anext__(self) -> bytes:
-        content, self._content = self._content, None
-        if not content:
-            raise StopAsyncIteration
-        return content
-
-
-def _iterate(iterator: typing.AsyncIterator[bytes]) -> typing.Iterator[bytes]:
-    """Drive an async byte iterator of the core from sync code."""
-    while True:
-        try:
-            yield drive(
-                typing.cast(typing.Coroutine[None, None, bytes], iterator.__anext__())
-            )
-        except StopAsyncIteration:
-            return
-
-
 class Response(BaseResponse):
     """
     A response from `Client` or `ConnectionPool`.
@@ -711,13 +465,13 @@ class Response(BaseResponse):
 
     def raw(self) -> typing.Iterator[bytes]:
         """The body as received, chunk by chunk, not decoded."""
-        return _iterate(_RawIterator(self, self._start_stream()))
+        return iterate_sync(RawIterator(self, self._start_stream()))
 
     def stream(self) -> typing.Iterator[bytes]:
         """The body, decoded per Content-Encoding, chunk by chunk."""
         if self._content is not None:
             return iter([self._content] if self._content else [])
-        return _iterate(_DecodedIterator(self, self._start_stream(), self._decoder()))
+        return iterate_sync(DecodedIterator(self, self._start_stream(), self._decoder))
 
     def stream_text(self) -> typing.Iterator[str]:
         """The body as str chunks, decoded with `encoding`."""

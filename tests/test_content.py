@@ -13,6 +13,8 @@ from httpcore._content import (
     ByteStream,
     IteratorByteStream,
     encode_request,
+    is_replayable,
+    not_replayable,
 )
 
 
@@ -139,3 +141,73 @@ def test_byte_stream_close_is_harmless():
     stream.close()
     drive(stream.aclose())
     assert list(stream) == [b"x"]
+
+
+class Unseekable:
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._data.read(size)
+
+    def seekable(self) -> bool:
+        return False
+
+
+def test_seekable_files_are_replayable_from_where_they_stood():
+    file = io.BytesIO(b"skip|body")
+    file.seek(5)
+    _, stream = encode_request(content=file)
+    assert isinstance(stream, IteratorByteStream) and stream.replayable
+    assert list(stream) == [b"body"]
+    assert list(stream) == [b"body"]  # rewound
+    assert drive(collect(stream)) == b"body"
+
+
+def test_other_bodies_are_not_replayable():
+    _, unseekable = encode_request(content=Unseekable(b"once"))
+    assert not unseekable.replayable
+    assert list(unseekable) == [b"once"]
+    with pytest.raises(httpcore.StreamConsumed):
+        list(unseekable)
+    closed = io.BytesIO(b"x")
+    closed.close()
+    assert not IteratorByteStream(closed).replayable  # seekable() raises
+    assert not IteratorByteStream(iter([b"x"])).replayable
+    assert is_replayable(ByteStream(b"x"))
+    assert not is_replayable(IteratorByteStream(iter([b"x"])))
+
+
+def test_not_replayable_explains():
+    error = not_replayable("A 307 redirect asks to send the body again")
+    assert isinstance(error, httpcore.StreamConsumed)
+    assert str(error).startswith("A 307 redirect asks to send the body again, but")
+    assert "cannot be sent again" in str(error)
+
+
+def test_closing_streams_closes_their_iterators():
+    closed = []
+
+    def gen():
+        try:
+            yield b"a"
+            yield b"b"
+        finally:
+            closed.append(True)
+
+    stream = IteratorByteStream(gen())
+    chunks = iter(stream)
+    assert next(chunks) == b"a"
+    stream.close()
+    assert closed == [True]
+
+    class NoClose:
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self) -> bytes:
+            raise StopAsyncIteration
+
+    async_stream = AsyncIteratorByteStream(NoClose())
+    assert drive(collect(async_stream)) == b""
+    drive(async_stream.aclose())  # nothing to close: fine

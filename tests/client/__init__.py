@@ -76,3 +76,27 @@ def redirect(location: str, status: int = 302, **headers: str):
         return httpcore.Response(200, text="done", request=request)
 
     return handler
+
+
+def recorder(requests: list[bytes]):
+    """A scripted-server handler: records each raw request, answers 200 "ok"."""
+
+    def handler(conn) -> None:
+        while True:
+            raw = conn.read_request()
+            if not raw:
+                return
+            requests.append(raw)
+            conn.send(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    return handler
+
+
+def raw_headers(raw: bytes) -> list[tuple[str, str]]:
+    """The header fields of a raw request, names in lower case, in order."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+    fields = []
+    for line in head.split("\r\n")[1:]:
+        name, _, value = line.partition(":")
+        fields.append((name.strip().lower(), value.strip()))
+    return fields

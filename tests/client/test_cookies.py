@@ -186,3 +186,105 @@ def test_sync_client_cookies(server):
     with httpcore.Client() as client:
         client.get(server.url + "/set_cookie?k=v")
         assert client.get(server.url + "/cookies").json() == {"k": "v"}
+
+
+def test_urls_with_credentials_match_their_host():
+    cookies = httpcore.Cookies()
+    cookies.set("a", "1", domain="example.org")
+    request = httpcore.Request("GET", "https://user:pass@example.org/")
+    cookies.set_cookie_header(request)
+    assert request.headers["Cookie"] == "a=1"
+
+
+# --- scoping, through the client ------------------------------------------------------
+
+
+def domain_handler(request: httpcore.Request) -> httpcore.Response:
+    if request.url.path == "/set":
+        headers = [
+            ("Set-Cookie", "shared=1; Domain=example.org; Path=/"),
+            ("Set-Cookie", "hostonly=2; Path=/"),
+            ("Set-Cookie", "foreign=3; Domain=other.org"),
+        ]
+        return httpcore.Response(200, headers=headers, request=request)
+    return httpcore.Response(
+        200, text=request.headers.get("cookie", ""), request=request
+    )
+
+
+async def test_domain_and_host_only_cookies(backend):
+    async with httpcore.AsyncClient(dispatch=MockDispatch(domain_handler)) as client:
+        await client.get("https://www.example.org/set")
+        assert sorted(client.cookies) == ["hostonly", "shared"]
+
+        async def sent(url: str) -> list[str]:
+            text = (await client.get(url)).text
+            return sorted(text.split("; ")) if text else []
+
+        assert await sent("https://www.example.org/") == ["hostonly=2", "shared=1"]
+        assert await sent("https://api.example.org/") == ["shared=1"]
+        assert await sent("https://example.org/") == ["shared=1"]
+        assert await sent("https://notexample.org/") == []
+        assert await sent("https://other.org/") == []
+
+
+async def test_host_only_cookies_stay_with_their_host(backend, server):
+    other = server.url.replace("127.0.0.1", "localhost")
+    async with httpcore.AsyncClient(backend=backend) as client:
+        await client.get(server.url + "/set_cookie_raw", params={"c": "a=1; Path=/"})
+        assert (await client.get(server.url + "/cookies")).json() == {"a": "1"}
+        assert (await client.get(other + "/cookies")).json() == {}
+
+
+async def test_cookie_paths(backend, server):
+    async with httpcore.AsyncClient(backend=backend) as client:
+        await client.get(
+            server.url + "/set_cookie_raw",
+            params=[("c", "deep=1; Path=/cookies/sub"), ("c", "top=2; Path=/")],
+        )
+        assert (await client.get(server.url + "/cookies")).json() == {"top": "2"}
+        deep = await client.get(server.url + "/cookies/sub/page")
+        assert deep.json() == {"deep": "1", "top": "2"}
+
+
+async def test_secure_cookies_only_go_over_https(backend, server, tls_server, ca_file):
+    async with httpcore.AsyncClient(backend=backend, verify=ca_file) as client:
+        await client.get(
+            tls_server.url + "/set_cookie_raw",
+            params=[("c", "safe=1; Secure; Path=/"), ("c", "plain=2; Path=/")],
+        )
+        over_tls = await client.get(tls_server.url + "/cookies")
+        assert over_tls.json() == {"safe": "1", "plain": "2"}
+        # Same host, another port and no TLS: cookies ignore the port, but
+        # a Secure one never goes over plain HTTP.
+        assert (await client.get(server.url + "/cookies")).json() == {"plain": "2"}
+
+
+async def test_cookie_expiry(backend, server):
+    async with httpcore.AsyncClient(backend=backend) as client:
+        response = await client.get(
+            server.url + "/set_cookie_raw",
+            params=[
+                ("c", "keep=1; Max-Age=3600; Path=/"),
+                ("c", "old=2; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Path=/"),
+                ("c", "gone=3; Path=/"),
+            ],
+        )
+        assert dict(response.cookies) == {"keep": "1", "gone": "3"}
+        keep = next(cookie for cookie in client.cookies.jar if cookie.name == "keep")
+        assert keep.expires is not None
+        await client.get(
+            server.url + "/set_cookie_raw", params={"c": "gone=; Max-Age=0; Path=/"}
+        )
+        assert (await client.get(server.url + "/cookies")).json() == {"keep": "1"}
+
+
+async def test_cookies_set_by_a_redirect_are_sent_to_its_target(backend, server):
+    async with httpcore.AsyncClient(backend=backend) as client:
+        response = await client.get(
+            server.url + "/redirect_to",
+            params={"url": "/cookies", "cookie": "from_redirect=1; Path=/"},
+            cookies={"once": "x"},
+        )
+        assert response.json() == {"from_redirect": "1"}
+        assert client.cookies["from_redirect"] == "1"

@@ -301,9 +301,15 @@ def test_auth_resolution():
 
 def test_auth_from_url_userinfo(client):
     request = client.build_request("GET", "http://user:pa%20ss@example.org/")
-    auth = options(client, request).auth
-    assert isinstance(auth, httpcore.BasicAuth)
-    assert auth._header == httpcore._auth.basic_auth_header("user", "pa ss")
+    resolved = options(client, request)
+    assert resolved.auth is None
+    assert isinstance(resolved.url_auth, httpcore.BasicAuth)
+    assert resolved.url_auth._header == httpcore._auth.basic_auth_header(
+        "user", "pa ss"
+    )
+    # The credentials leave the URL: they go in the Authorization header only.
+    assert request.url == "http://example.org/"
+    assert resolved.url == "http://example.org/"
 
 
 def test_per_request_verify_gives_an_ssl_context(client, tmp_path):
@@ -403,3 +409,36 @@ def test_async_client_properties():
     assert len(client.cookies) == 0
     client.base_url = None
     assert client.base_url is None
+
+
+# --- Request on its own ---------------------------------------------------------------
+
+
+def test_request_basics():
+    request = httpcore.Request(b"post", "http://[::1]:8080/p", content=b"x")
+    assert request.method == "POST"
+    assert request.headers["Host"] == "[::1]:8080"
+    assert repr(request) == "<Request('POST', 'http://[::1]:8080/p')>"
+    # A body header given explicitly is kept, not doubled.
+    typed = httpcore.Request(
+        "POST", "http://example.org/", json={}, headers={"Content-Type": "text/x"}
+    )
+    assert typed.headers.get_list("content-type") == ["text/x"]
+
+
+def test_request_bodies_read_into_memory():
+    request = httpcore.Request(
+        "POST", "http://example.org/", content=iter([b"a", b"b"])
+    )
+    with pytest.raises(httpcore.RequestNotRead):
+        _ = request.content
+    assert request.read() == b"ab"
+    assert request.read() == b"ab"
+    assert request.content == b"ab"
+
+
+def test_request_cookies_skip_empty_pairs():
+    request = httpcore.Request(
+        "GET", "http://example.org/", headers={"Cookie": "a=1; ; b=2"}
+    )
+    assert dict(request.cookies) == {"a": "1", "b": "2"}

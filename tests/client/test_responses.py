@@ -386,3 +386,94 @@ def test_encoded_body_given_directly_is_decoded_by_a_client():
     assert raw.read() == body  # built directly: bytes as given
     with httpcore.Client(dispatch=SyncMockDispatch(handler)) as client:
         assert client.get("http://example.org/").content == b"hello"
+
+
+# --- decoded streams: errors and early closes ---------------------------------------
+
+
+class Failing:
+    """A response body that fails after its first chunk."""
+
+    def __init__(self, first: bytes) -> None:
+        self.first: bytes | None = first
+        self.closed = False
+
+    def __aiter__(self):
+        return self
+
+    async def __anext__(self) -> bytes:
+        if self.first is None:
+            raise httpcore.ReadError("connection lost")
+        first, self.first = self.first, None
+        return first
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+def test_a_transport_error_mid_body_names_the_request_and_closes():
+    request = httpcore.Request("GET", "https://example.org/")
+    body = Failing(gzip.compress(b"x" * 1000)[:20])
+    response = httpcore.Response(
+        200, headers={"Content-Encoding": "gzip"}, stream=body, request=request
+    )
+    response._decode_content = True
+    with pytest.raises(httpcore.ReadError) as info:
+        response.read()
+    assert info.value.request is request
+    assert response.is_closed and body.closed
+
+
+def test_closing_mid_body_drops_what_the_decoder_still_holds():
+    body = gzip.compress(bytes(1 << 20))  # 1 MiB: several bounded chunks
+    response = streamed([body], headers={"Content-Encoding": "gzip"})
+    response._decode_content = True
+    chunks = response.stream()
+    assert len(next(chunks)) == 64 * 1024
+    response.close()
+    assert list(chunks) == []  # no DecodingError, nothing more
+
+
+def test_decoding_errors_name_the_request():
+    request = httpcore.Request("GET", "https://example.org/")
+    response = httpcore.Response(
+        200,
+        headers={"Content-Encoding": ", ".join(["gzip"] * 6)},
+        content=iter([b"x"]),
+        request=request,
+    )
+    response._decode_content = True
+    with pytest.raises(httpcore.DecodingError, match="Too many") as info:
+        response.read()
+    assert info.value.request is request
+    assert response.is_closed
+
+
+def test_small_things():
+    response = httpcore.Response(
+        200, extensions={"reason_phrase": b"Fine"}, headers={"Content-Type": "text/x"}
+    )
+    assert response.reason_phrase == "Fine"
+    assert not response.is_informational
+    assert (
+        httpcore.Response(
+            200, headers={"Content-Type": "text/x; charset="}
+        ).charset_encoding
+        is None
+    )
+    with pytest.raises(RuntimeError, match="no redirect"):
+        response.next()
+
+
+def test_stream_text_flushes_an_incomplete_character():
+    cut = streamed([b"caf\xc3"], headers={"Content-Type": "text/plain; charset=utf-8"})
+    assert list(cut.stream_text()) == ["caf", "\ufffd"]
+
+
+async def test_async_stream_text_flushes_an_incomplete_character():
+    cut = httpcore.AsyncResponse(
+        200,
+        content=iter([b"caf\xc3"]),
+        headers={"Content-Type": "text/plain; charset=utf-8"},
+    )
+    assert [text async for text in cut.stream_text()] == ["caf", "\ufffd"]

@@ -8,7 +8,9 @@ ones that stream on purpose (`/stream`). Handlers may use asyncio: the app runs
 under hypercorn's asyncio worker.
 
 Tests compare against the constants here rather than repeating them:
-`HELLO`, `COMPRESSIBLE_TEXT`, `LATIN1_HTML` and `pattern(n)`.
+`HELLO`, `COMPRESSIBLE_TEXT`, `LATIN1_HTML` and `pattern(n)`. The routes of
+the client feature tests (Digest, uploads, encodings, the gzip bomb) are in
+`features.py`, the request and response helpers in `base.py`.
 """
 
 from __future__ import annotations
@@ -16,113 +18,31 @@ from __future__ import annotations
 import asyncio
 import base64
 import gzip
-import json
 import re
-import typing
 import zlib
-from collections.abc import Awaitable, Callable, Iterable
-from urllib.parse import parse_qsl
+from collections.abc import Callable
 
-Scope = dict[str, typing.Any]
-Message = dict[str, typing.Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from tests.servers.base import (
+    CHUNK_SIZE,
+    COMPRESSIBLE_TEXT,
+    Handler,
+    Receive,
+    Request,
+    Scope,
+    Send,
+    pattern,
+    respond,
+    respond_json,
+    start,
+)
+from tests.servers.features import FEATURE_ROUTES
 
 HELLO = b"Hello, world!"
-COMPRESSIBLE_TEXT = b"Hello, world!" * 100
 LATIN1_HTML = "<html><body><p>Caf\xe9 cr\xe8me br\xfbl\xe9e</p></body></html>"
-
-CHUNK_SIZE = 64 * 1024
-_BLOCK = bytes(range(256)) * (CHUNK_SIZE // 256)
 MAX_DELAY = 30.0
+_BLOCK = pattern(CHUNK_SIZE)  # what /bytes/{n} sends, chunk by chunk
 
-
-def pattern(n: int) -> bytes:
-    """The first `n` bytes of the repeating 0..255 pattern `/bytes/{n}` sends."""
-    repeats, rest = divmod(n, len(_BLOCK))
-    return _BLOCK * repeats + _BLOCK[:rest]
-
-
-class Request:
-    def __init__(self, scope: Scope, receive: Receive, params: dict[str, str]) -> None:
-        self.scope = scope
-        self.receive = receive
-        self.params = params
-        self.method: str = scope["method"]
-        self.path: str = scope["path"]
-        self.raw_query: str = scope["query_string"].decode("latin-1")
-        self.query_pairs = parse_qsl(self.raw_query, keep_blank_values=True)
-        self.query = dict(self.query_pairs)
-        self.headers = [
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in scope["headers"]
-        ]
-
-    def header(self, name: str) -> str | None:
-        return next((v for k, v in self.headers if k == name), None)
-
-    async def body(self) -> bytes:
-        chunks = []
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.disconnect":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
-
-    async def wait_for_disconnect(self) -> None:
-        while (await self.receive())["type"] != "http.disconnect":
-            pass
-
-
-Handler = Callable[[Request, Send], Awaitable[None]]
-
-
-def _encode_headers(
-    headers: Iterable[tuple[str, str]],
-) -> list[tuple[bytes, bytes]]:
-    # UTF-8 rather than latin-1 so that a test can have the server send raw
-    # non-ASCII bytes, in a Location for instance.
-    return [(k.lower().encode("ascii"), v.encode("utf-8")) for k, v in headers]
-
-
-async def start(
-    send: Send,
-    status: int,
-    headers: Iterable[tuple[str, str]] = (),
-) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": _encode_headers(headers),
-        }
-    )
-
-
-async def respond(
-    send: Send,
-    status: int = 200,
-    body: bytes = b"",
-    *,
-    content_type: str | None = None,
-    headers: Iterable[tuple[str, str]] = (),
-) -> None:
-    """Send a whole response with a Content-Length."""
-    all_headers = list(headers)
-    if content_type is not None:
-        all_headers.append(("content-type", content_type))
-    if status >= 200 and status not in (204, 304):
-        all_headers.append(("content-length", str(len(body))))
-    await start(send, status, all_headers)
-    await send({"type": "http.response.body", "body": body})
-
-
-async def respond_json(send: Send, data: object, status: int = 200) -> None:
-    body = json.dumps(data).encode("utf-8")
-    await respond(send, status, body, content_type="application/json")
+__all__ = ["COMPRESSIBLE_TEXT", "HELLO", "LATIN1_HTML", "app", "pattern"]
 
 
 # --- Handlers ---------------------------------------------------------------
@@ -214,11 +134,23 @@ async def redirect(request: Request, send: Send) -> None:
 
 
 async def redirect_to(request: Request, send: Send) -> None:
+    """
+    A redirect to `url` (no Location at all without one): `status` (302),
+    `cookie` (Set-Cookie values), a `body` and / or `body_size` bytes of it,
+    sent with a Content-Encoding of `encoding` (which it does not have).
+    """
     code = int(request.query.get("status", "302"))
     # Read the body first: a server that answers before reading it closes the
     # connection afterwards, racing the client's next request (the redirect).
     await request.body()
-    await respond(send, code, headers=[("location", request.query["url"])])
+    headers = [("location", request.query["url"])] if "url" in request.query else []
+    headers += [("set-cookie", v) for k, v in request.query_pairs if k == "cookie"]
+    body = request.query.get("body", "").encode()
+    body += b"x" * int(request.query.get("body_size", "0"))
+    encoding = request.query.get("encoding")
+    if encoding:
+        headers.append(("content-encoding", encoding))
+    await respond(send, code, body, headers=headers)
 
 
 async def set_cookie(request: Request, send: Send) -> None:
@@ -306,11 +238,12 @@ ROUTES: list[tuple[str, Handler]] = [
     ("/redirect/(?P<n>[0-9]+)", redirect),
     ("/redirect_to", redirect_to),
     ("/set_cookie", set_cookie),
-    ("/cookies", cookies),
+    ("/cookies(?:/.*)?", cookies),
     ("/charset", charset),
     ("/json", json_),
     ("/html_no_charset", html_no_charset),
     ("/basic_auth", basic_auth),
+    *FEATURE_ROUTES,
     ("/gzip", _encoded("gzip", gzip.compress)),
     ("/deflate", _encoded("deflate", zlib.compress)),
 ]

@@ -1,0 +1,175 @@
+"""
+`Request`, and the checks that run on a request before any byte is sent.
+
+The body is an async byte stream (see `_content.py`), so that one object
+serves the sync and the async clients alike.
+"""
+
+from __future__ import annotations
+
+import re
+import typing
+
+from ._content import ByteStream, RequestContent, RequestData, encode_request
+from ._exceptions import LocalProtocolError, RequestNotRead
+from ._headers import Headers
+from ._urls import URL
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    from ._cookies import Cookies
+
+__all__ = ["AsyncByteStream", "HeaderTypes", "Request", "check_request"]
+
+HeaderTypes = typing.Union[
+    Headers,
+    typing.Mapping[str, str],
+    typing.Mapping[bytes, bytes],
+    typing.Sequence[tuple[str, str]],
+    typing.Sequence[tuple[bytes, bytes]],
+]
+
+
+class AsyncByteStream(typing.Protocol):
+    def __aiter__(self) -> typing.AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
+
+
+_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_BAD_VALUE = re.compile(rb"[\x00\r\n]")
+_METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+
+
+def check_request(request: Request) -> None:
+    """
+    Refuse what cannot be sent: a method that is not a token, a header name
+    that is not a token, a header value holding CR, LF or NUL. Runs before a
+    connection is even picked, so nothing reaches the wire.
+    """
+    if not _TOKEN.match(request.method.encode("ascii", "replace")):
+        raise LocalProtocolError(
+            f"Invalid HTTP method {request.method!r}: a method is a token "
+            "(letters, digits and !#$%&'*+-.^_`|~).",
+            request=request,
+        )
+    for name, value in request.headers.raw:
+        if not _TOKEN.match(name):
+            raise LocalProtocolError(
+                f"Invalid header name {name!r}: a header name is a token, "
+                "with no spaces, colons or control characters.",
+                request=request,
+            )
+        if _BAD_VALUE.search(value):
+            raise LocalProtocolError(
+                f"Invalid value for header {name.decode('latin-1')!r}: it holds "
+                "CR, LF or NUL, which could split the request.",
+                request=request,
+            )
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+def _host_header(url: URL) -> str:
+    host = url.host
+    if ":" in host:
+        host = f"[{host}]"
+    if url.port is not None and url.port != _DEFAULT_PORTS.get(url.scheme):
+        host = f"{host}:{url.port}"
+    return host
+
+
+class Request:
+    """
+    An HTTP request: method, URL, headers and a body.
+
+    ```python
+    request = httpcore.Request("POST", "https://example.org/", json={"a": 1})
+    ```
+
+    `Host` is set from the URL when absent, and `Content-Length` (or
+    `Transfer-Encoding: chunked` for a body of unknown length) from the body.
+    """
+
+    def __init__(
+        self,
+        method: str | bytes,
+        url: URL | str,
+        *,
+        params: typing.Any = None,
+        headers: HeaderTypes | None = None,
+        cookies: typing.Any = None,
+        content: RequestContent | None = None,
+        data: RequestData | None = None,
+        files: typing.Any = None,
+        json: typing.Any = None,
+        stream: AsyncByteStream | None = None,
+        extensions: dict[str, typing.Any] | None = None,
+    ) -> None:
+        if isinstance(method, bytes):
+            method = method.decode("ascii", "replace")
+        self.method = method.upper()
+        self.url = URL(url, params=params) if params is not None else URL(url)
+        self.headers = Headers(headers)
+        self.extensions: dict[str, typing.Any] = (
+            {} if extensions is None else extensions
+        )
+        if stream is None:
+            body_headers, stream = encode_request(content, data, files, json)
+            self._set_body_headers(body_headers)
+        self.stream: AsyncByteStream = stream
+        if "host" not in self.headers:
+            host = _host_header(self.url).encode("ascii")
+            self.headers = Headers([(b"Host", host), *self.headers.raw])
+        if cookies:
+            from ._cookies import Cookies
+
+            Cookies(cookies).set_cookie_header(self)
+
+    def _set_body_headers(self, body_headers: dict[str, str]) -> None:
+        headers = self.headers
+        explicit = "content-length" in headers or "transfer-encoding" in headers
+        for name, value in body_headers.items():
+            if name in ("Content-Length", "Transfer-Encoding") and explicit:
+                continue
+            if name not in headers:
+                headers[name] = value
+        if not body_headers and not explicit and self.method in _METHODS_WITH_BODY:
+            headers["Content-Length"] = "0"
+
+    @property
+    def content(self) -> bytes:
+        """The body, when it is known in full; `RequestNotRead` for a stream."""
+        if isinstance(self.stream, ByteStream):
+            return self.stream._data
+        raise RequestNotRead()
+
+    async def aread(self) -> bytes:
+        """Read a streaming body into memory, so it can be sent more than once."""
+        if not isinstance(self.stream, ByteStream):
+            chunks = [chunk async for chunk in self.stream]
+            self.stream = ByteStream(b"".join(chunks))
+        return self.content
+
+    def read(self) -> bytes:
+        """Sync `aread()`: read a streaming body into memory."""
+        if not isinstance(self.stream, ByteStream):
+            chunks = list(typing.cast(typing.Iterable[bytes], self.stream))
+            self.stream = ByteStream(b"".join(chunks))
+        return self.content
+
+    @property
+    def cookies(self) -> Cookies:
+        """The cookies this request will send, from its Cookie header."""
+        from ._cookies import Cookies
+
+        cookies = Cookies()
+        for header in self.headers.get_list("cookie"):
+            for pair in header.split(";"):
+                name, _, value = pair.strip().partition("=")
+                if name:
+                    cookies.set(name, value, domain=self.url.host)
+        return cookies
+
+    def __repr__(self) -> str:
+        return f"<Request({self.method!r}, {str(self.url)!r})>"
