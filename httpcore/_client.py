@@ -54,10 +54,6 @@ from ._sending import SendOptions, discard, hop_auth, take_url_credentials
 
 __all__ = ["AsyncClient", "Client"]
 
-# HTTP/2 comes with its own issue. Until the pool speaks it, `http2=True` (the
-# default) connects with HTTP/1.1 only; flip this when it lands.
-_HTTP2_AVAILABLE = False
-
 ProxiesTypes = typing.Any
 
 _T = typing.TypeVar("_T")
@@ -161,7 +157,7 @@ class _ClientCore(BaseClient[_T]):
         self._cert = cert
         self._trust_env = trust_env
         self._closed = False
-        self._http2 = http2 and _HTTP2_AVAILABLE
+        self._http2 = http2
         self._dispatch: AsyncDispatcher
         if dispatch is None:
             self._dispatch = AsyncConnectionPool(
@@ -408,8 +404,8 @@ class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
       `pool_limits`: a `PoolLimits`.
     - `max_redirects` (20); `base_url`: the URL relative request URLs join
       onto (see `join_base_url`).
-    - `http2`: HTTP/2 by ALPN when the server offers it. HTTP/2 support
-      arrives with its own issue: until then requests use HTTP/1.1.
+    - `http2` (True): HTTP/2 by ALPN when the server offers it, else
+      HTTP/1.1; many concurrent requests share one HTTP/2 connection.
     - `proxies`: not supported yet (raises `NotImplementedError`); with
       `trust_env`, `HTTP_PROXY` and the like are ignored for now.
     - `trust_env` (True): `SSL_CERT_FILE` / `SSL_CERT_DIR`, and `.netrc`

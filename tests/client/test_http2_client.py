@@ -1,0 +1,37 @@
+"""The clients speak HTTP/2 by default when the server offers it by ALPN."""
+
+from __future__ import annotations
+
+import json
+
+import httpcore
+
+
+async def test_async_client_uses_http2_by_default(backend, tls_server, ca_file):
+    async with httpcore.AsyncClient(backend=backend, verify=ca_file) as client:
+        response = await client.post(tls_server.url + "/echo", json={"a": 1})
+        assert response.protocol == "HTTP/2"
+        echo = response.json()
+        assert echo["http_version"] == "2"
+        assert json.loads(echo["body"]) == {"a": 1}
+        # Redirects stay on the same HTTP/2 connection.
+        response = await client.get(tls_server.url + "/redirect/2")
+        assert response.protocol == "HTTP/2"
+        assert [r.status_code for r in response.history] == [302, 302]
+
+
+def test_client_uses_http2_by_default(tls_server, ca_file):
+    with httpcore.Client(verify=ca_file) as client:
+        response = client.get(tls_server.url + "/")
+        assert response.protocol == "HTTP/2"
+        assert response.text == "Hello, world!"
+
+
+def test_client_http2_false_uses_http11(tls_server, ca_file):
+    with httpcore.Client(verify=ca_file, http2=False) as client:
+        assert client.get(tls_server.url + "/").protocol == "HTTP/1.1"
+
+
+def test_plain_http_uses_http11(server):
+    with httpcore.Client() as client:
+        assert client.get(server.url + "/").protocol == "HTTP/1.1"
