@@ -384,18 +384,6 @@ def test_bad_auth_is_refused():
         httpcore.Client(auth=("a", "b", "c"))  # type: ignore[arg-type]
 
 
-def test_http2_follows_the_one_switch():
-    from httpcore import _client
-
-    # http2=True (the default) asks for HTTP/2 when the pool has it: until the
-    # HTTP/2 issue lands, _HTTP2_AVAILABLE is False and requests use HTTP/1.1.
-    with httpcore.Client() as client:
-        assert client._http2 is _client._HTTP2_AVAILABLE
-        assert isinstance(client._dispatch, httpcore.AsyncConnectionPool)
-    with httpcore.Client(http2=False) as client:
-        assert client._http2 is False
-
-
 def test_async_client_properties():
     client = httpcore.AsyncClient(
         auth=("u", "p"), params={"a": 1}, cookies={"c": "1"}, base_url="http://h/"
