@@ -35,3 +35,25 @@ def test_client_http2_false_uses_http11(tls_server, ca_file):
 def test_plain_http_uses_http11(server):
     with httpcore.Client() as client:
         assert client.get(server.url + "/").protocol == "HTTP/1.1"
+
+
+def test_ten_threads_share_one_client_over_one_http2_connection(tls_server, ca_file):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with httpcore.Client(verify=ca_file) as client:
+
+        def work(thread: int) -> int:
+            for i in range(100):
+                response = client.get(
+                    tls_server.url + "/echo", params={"t": thread, "i": i}
+                )
+                assert response.protocol == "HTTP/2"
+                assert response.json()["query"] == f"t={thread}&i={i}"
+            return thread
+
+        with ThreadPoolExecutor(max_workers=10) as executor:
+            assert sorted(executor.map(work, range(10))) == list(range(10))
+        pool = client._dispatch
+        assert isinstance(pool, httpcore.AsyncConnectionPool)
+        assert len(pool.connections) == 1
+        assert pool.connections[0].requests_served == 1000
