@@ -14,6 +14,7 @@ import typing
 from urllib.parse import urlencode
 
 from ._exceptions import StreamConsumed
+from ._params import primitive_value
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from ._multipart import MultipartStream
@@ -257,22 +258,12 @@ def encode_urlencoded(data: RequestData) -> tuple[dict[str, str], ByteStream]:
     pairs: list[tuple[str, str]] = []
     for key, value in data.items():
         values = value if isinstance(value, (list, tuple)) else [value]
-        pairs.extend((str(key), _primitive(item)) for item in values)
+        pairs.extend((str(key), primitive_value(item)) for item in values)
     body = urlencode(pairs, doseq=False).encode("ascii")
     return {
         "Content-Length": str(len(body)),
         "Content-Type": "application/x-www-form-urlencoded",
     }, ByteStream(body)
-
-
-def _primitive(value: typing.Any) -> str:
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return ""
-    return str(value)
 
 
 def encode_json(value: typing.Any) -> tuple[dict[str, str], ByteStream]:

@@ -19,7 +19,8 @@ QueryParamTypes = typing.Union[
 ]
 
 
-def _primitive(value: object) -> str:
+def primitive_value(value: object) -> str:
+    """A query or form value as text: booleans as true/false, None as ""."""
     if isinstance(value, str):
         return value
     if value is True:
@@ -31,7 +32,9 @@ def _primitive(value: object) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     kind = type(value).__name__
-    raise TypeError(f"Query values must be str, int, float, bool or None, not {kind}.")
+    raise TypeError(
+        f"Query and form values must be str, int, float, bool or None, not {kind}."
+    )
 
 
 def _key(key: object) -> str:
@@ -72,11 +75,11 @@ class QueryParams(typing.Mapping[str, str]):
             items = []
             for key, value in params.items():
                 if isinstance(value, (list, tuple)):
-                    items.extend((_key(key), _primitive(v)) for v in value)
+                    items.extend((_key(key), primitive_value(v)) for v in value)
                 else:
-                    items.append((_key(key), _primitive(value)))
+                    items.append((_key(key), primitive_value(value)))
         elif isinstance(params, (list, tuple)):
-            items = [(_key(key), _primitive(value)) for key, value in params]
+            items = [(_key(key), primitive_value(value)) for key, value in params]
         else:
             raise TypeError(f"Cannot build QueryParams from {type(params).__name__}.")
         self._list: list[tuple[str, str]] = items

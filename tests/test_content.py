@@ -211,3 +211,8 @@ def test_closing_streams_closes_their_iterators():
     async_stream = AsyncIteratorByteStream(NoClose())
     assert drive(collect(async_stream)) == b""
     drive(async_stream.aclose())  # nothing to close: fine
+
+
+def test_form_values_of_other_types_are_refused():
+    with pytest.raises(TypeError, match="form values must be str, int"):
+        encode_request(data={"a": object()})
