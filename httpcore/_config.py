@@ -10,6 +10,7 @@ a `verify=False` connection can never serve a verified request.
 
 from __future__ import annotations
 
+import math
 import os
 import ssl
 import threading
@@ -134,6 +135,8 @@ def _check(value: typing.Any) -> float | None:
         )
     if value < 0:
         raise ValueError(f"A timeout cannot be negative, got {value!r}.")
+    if math.isinf(value):
+        return None  # float("inf") means no limit: say so the one way
     return float(value)
 
 

@@ -17,6 +17,7 @@ import re
 import typing
 
 from ._backends._drive import drive
+from ._backends.streams import SyncNetworkStream
 from ._content import (
     ByteStream,
     encode_json,
@@ -519,4 +520,11 @@ class Response(BaseResponse):
         """The sync view of a response the core produced."""
         sync = cls.__new__(cls)
         sync.__dict__.update(response.__dict__)
+        stream = sync.extensions.get("network_stream")
+        if stream is not None and not isinstance(stream, SyncNetworkStream):
+            # The sync API exposes blocking read/write/close on the stream.
+            sync.extensions = {
+                **sync.extensions,
+                "network_stream": SyncNetworkStream(stream),
+            }
         return sync

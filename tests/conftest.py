@@ -10,8 +10,10 @@ Network tests are written once, as coroutines, and run on every backend:
 `pytest_pyfunc_call` below runs an `async def` test itself: under "sync" it
 drives the coroutine with `httpcore._backends._drive.drive` (no event loop at
 all, so anything that really suspends fails loudly), under "asyncio" with
-`asyncio.run`, under "trio" with `trio.run`. An async test that does not ask
-for `backend` runs on asyncio.
+`asyncio.run`, under "trio" with `trio.run`. A test that needs tasks (to
+cancel them, say) asks for `async_backend` instead: asyncio and trio. An
+async test that asks for neither runs on asyncio. `tests/concurrency.py` has
+the helpers to run coroutines at once, sleep and cancel on any of them.
 """
 
 from __future__ import annotations
@@ -67,9 +69,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 # --- Backends ---------------------------------------------------------------
 
 
+ASYNC_BACKENDS = [name for name in BACKENDS if name != "sync"]
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     """The name of the backend this run of the test uses."""
+    return typing.cast(str, request.param)
+
+
+@pytest.fixture(params=ASYNC_BACKENDS)
+def async_backend(request: pytest.FixtureRequest) -> str:
+    """An async backend: for tests of tasks and cancellation, which need one."""
     return typing.cast(str, request.param)
 
 
@@ -97,7 +108,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None
     funcargs = pyfuncitem.funcargs
     kwargs = {name: funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    run_on_backend(funcargs.get("backend", "asyncio"), pyfuncitem.obj, kwargs)
+    backend = funcargs.get("backend") or funcargs.get("async_backend") or "asyncio"
+    run_on_backend(backend, pyfuncitem.obj, kwargs)
     return True
 
 

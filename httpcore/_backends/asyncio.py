@@ -29,7 +29,8 @@ from .._exceptions import (
     map_exceptions,
 )
 from .base import NetworkStream, SocketOption
-from .common import apply_socket_options, tls_handshake_errors
+from .common import apply_socket_options, check_unix_sockets, tls_handshake_errors
+from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
 
 HIGH_WATER = 1024 * 1024
 
@@ -116,7 +117,7 @@ class AsyncioStream:
         if not woken:
             raise exc_class(f"Timed out after {timeout} seconds.")
 
-    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
         if not protocol.chunks:
             if protocol.eof:
@@ -140,7 +141,7 @@ class AsyncioStream:
             raise ReadError(str(error) or repr(error)) from error
         return b""
 
-    async def write(self, data: bytes, timeout: float | None) -> None:
+    async def write(self, data: bytes, timeout: float | None = None) -> None:
         if not data:
             return
         protocol = self._protocol
@@ -179,6 +180,16 @@ class AsyncioStream:
                     ),
                     timeout,
                 )
+            except TypeError as exc:
+                # CPython 3.11's asyncio fails this way when a handshake over
+                # an SSL transport (TLS in TLS) fails: its `_force_close`
+                # passes an argument `_abort()` does not take. The TLS error
+                # is the context.
+                self.close_nowait()
+                cause = exc.__context__
+                if not isinstance(cause, ssl.SSLError):  # pragma: no cover
+                    raise
+                raise ConnectError(str(cause)) from cause
             except BaseException:
                 self.close_nowait()
                 raise
@@ -256,14 +267,22 @@ class AsyncioBackend:
         local_address: str | None = None,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream:
+        sock = await open_socket(
+            _CONNECTOR,
+            host,
+            port,
+            timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
         loop = asyncio.get_running_loop()
-        local_addr = None if local_address is None else (local_address, 0)
-        with map_exceptions(CONNECT_ERRORS):
-            transport, protocol = await asyncio.wait_for(
-                loop.create_connection(_Protocol, host, port, local_addr=local_addr),
-                timeout,
-            )
-        return _wrap(transport, protocol, socket_options)
+        try:
+            with map_exceptions(CONNECT_ERRORS):
+                transport, protocol = await loop.create_connection(_Protocol, sock=sock)
+        except BaseException:
+            sock.close()
+            raise
+        return AsyncioStream(transport, protocol)
 
     async def connect_unix_socket(
         self,
@@ -272,6 +291,7 @@ class AsyncioBackend:
         *,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream:
+        check_unix_sockets()
         loop = asyncio.get_running_loop()
         with map_exceptions(CONNECT_ERRORS):
             transport, protocol = await asyncio.wait_for(
@@ -302,11 +322,53 @@ def _wrap(
     transport = typing.cast(asyncio.Transport, transport)
     sock = transport.get_extra_info("socket")
     try:
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if sock is not None:
             apply_socket_options(sock, socket_options)
     except OSError as exc:
         transport.abort()
         raise ConnectError(str(exc)) from exc
     return AsyncioStream(transport, protocol)
+
+
+class _AsyncioConnector:
+    """Happy eyeballs on the event loop: lookups in its executor, writer callbacks."""
+
+    async def resolve(
+        self, host: str, port: int, timeout: float | None
+    ) -> list[AddrInfo]:
+        loop = asyncio.get_running_loop()
+        with map_exceptions(CONNECT_ERRORS):
+            return await asyncio.wait_for(
+                loop.run_in_executor(None, getaddrinfo, host, port), timeout
+            )
+
+    async def wait_writable(
+        self, socks: list[socket.socket], timeout: float | None
+    ) -> list[socket.socket]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[bool] = loop.create_future()
+        ready: dict[socket.socket, None] = {}
+
+        def writable(sock: socket.socket) -> None:
+            ready[sock] = None
+            _wake(fut, True)
+
+        for sock in socks:
+            loop.add_writer(sock.fileno(), writable, sock)
+        handle = (
+            None if timeout is None else loop.call_later(timeout, _wake, fut, False)
+        )
+        try:
+            await fut
+        finally:
+            for sock in socks:
+                loop.remove_writer(sock.fileno())
+            if handle is not None:
+                handle.cancel()
+        return list(ready)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+_CONNECTOR = _AsyncioConnector()

@@ -25,10 +25,10 @@ SocketOption = typing.Union[
 class NetworkStream(typing.Protocol):
     """A connected byte stream: TCP or a Unix socket, with or without TLS."""
 
-    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         """Bytes from the peer; b"" once the peer has closed its side."""
 
-    async def write(self, data: bytes, timeout: float | None) -> None: ...
+    async def write(self, data: bytes, timeout: float | None = None) -> None: ...
 
     async def aclose(self) -> None:
         """Close the stream. Never raises, never blocks for long."""

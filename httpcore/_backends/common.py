@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import select
 import socket
 import ssl
@@ -29,6 +30,32 @@ def is_socket_readable(sock: socket.socket | None) -> bool:
     poller = select.poll()
     poller.register(sock, select.POLLIN)
     return bool(poller.poll(0))
+
+
+def finite(timeout: float | None) -> float | None:
+    """None for no limit, also when given as float("inf") (blocking calls refuse it)."""
+    if timeout is None or math.isinf(timeout):
+        return None
+    return timeout
+
+
+def check_unix_sockets() -> None:
+    """Unix domain sockets are not on every platform (not on Windows)."""
+    if not hasattr(socket, "AF_UNIX"):  # pragma: no cover - POSIX runs the tests
+        raise RuntimeError("Unix domain sockets (uds=) are not available here.")
+
+
+def poll_writable(
+    socks: list[socket.socket], timeout: float | None
+) -> list[socket.socket]:
+    """The sockets of `socks` that are writable, once one is or `timeout` ends."""
+    poller = select.poll()
+    for sock in socks:
+        poller.register(sock, select.POLLOUT)
+    timeout = finite(timeout)
+    wait = None if timeout is None else math.ceil(timeout * 1000)
+    ready = {fd for fd, _ in poller.poll(wait)}
+    return [sock for sock in socks if sock.fileno() in ready]
 
 
 def tls_handshake_errors(

@@ -26,7 +26,16 @@ from .._exceptions import (
     map_exceptions,
 )
 from .base import NetworkStream, SocketOption
-from .common import apply_socket_options, is_socket_readable, tls_handshake_errors
+from .common import (
+    apply_socket_options,
+    check_unix_sockets,
+    finite,
+    is_socket_readable,
+    poll_writable,
+    tls_handshake_errors,
+)
+from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
+from .sync_tls import start_tls_in_tls
 
 ErrorMap = dict[type[BaseException], type[Exception]]
 READ_ERRORS: ErrorMap = {TimeoutError: ReadTimeout, OSError: ReadError}
@@ -44,16 +53,17 @@ class SyncStream:
         self._timeout: float | None = sock.gettimeout()
 
     def _set_timeout(self, timeout: float | None) -> None:
+        timeout = finite(timeout)
         if timeout != self._timeout:
             self._sock.settimeout(timeout)
             self._timeout = timeout
 
-    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         with map_exceptions(READ_ERRORS):
             self._set_timeout(timeout)
             return self._sock.recv(max_bytes)
 
-    async def write(self, data: bytes, timeout: float | None) -> None:
+    async def write(self, data: bytes, timeout: float | None = None) -> None:
         with map_exceptions(WRITE_ERRORS):
             self._set_timeout(timeout)
             self._sock.sendall(data)
@@ -87,12 +97,14 @@ class SyncStream:
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "ssl_object":
             return self._sock if isinstance(self._sock, ssl.SSLSocket) else None
+        if info == "socket":
+            return self._sock
+        if self._sock.fileno() < 0:  # closed
+            return True if info == "is_readable" else None
         if info == "client_addr":
             return self._sock.getsockname()
         if info == "server_addr":
             return self._sock.getpeername()
-        if info == "socket":
-            return self._sock
         if info == "is_readable":
             return is_socket_readable(self._sock)
         return None
@@ -115,7 +127,8 @@ class SyncTLSStream(SyncStream):
         self._lock = threading.Lock()
         sock.setblocking(False)
 
-    async def read(self, max_bytes: int, timeout: float | None) -> bytes:
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        timeout = finite(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         with map_exceptions(READ_ERRORS):
             while True:
@@ -128,7 +141,8 @@ class SyncTLSStream(SyncStream):
                         wait_for = select.POLLOUT
                 self._wait(wait_for, deadline)
 
-    async def write(self, data: bytes, timeout: float | None) -> None:
+    async def write(self, data: bytes, timeout: float | None = None) -> None:
+        timeout = finite(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         view = memoryview(data)
         with map_exceptions(WRITE_ERRORS):
@@ -143,6 +157,16 @@ class SyncTLSStream(SyncStream):
                     except ssl.SSLWantReadError:
                         wait_for = select.POLLIN
                 self._wait(wait_for, deadline)
+
+    async def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None,
+        timeout: float | None,
+    ) -> NetworkStream:
+        # TLS in TLS (through an HTTPS proxy's tunnel): an SSLSocket cannot
+        # wrap another one.
+        return await start_tls_in_tls(self, ssl_context, server_hostname, timeout)
 
     def _wait(self, events: int, deadline: float | None) -> None:
         if self._sock.fileno() < 0:
@@ -169,7 +193,7 @@ class SyncEvent:
         return self._event.is_set()
 
     async def wait(self, timeout: float | None) -> bool:
-        return self._event.wait(timeout)
+        return self._event.wait(finite(timeout))
 
 
 class SyncLock:
@@ -199,17 +223,14 @@ class SyncBackend:
         local_address: str | None = None,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream:
-        source = None if local_address is None else (local_address, 0)
-        with map_exceptions(CONNECT_ERRORS):
-            sock = socket.create_connection(
-                (host, port), timeout, source_address=source
-            )
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                apply_socket_options(sock, socket_options)
-            except BaseException:
-                sock.close()
-                raise
+        sock = await open_socket(
+            _CONNECTOR,
+            host,
+            port,
+            timeout,
+            local_address=local_address,
+            socket_options=socket_options,
+        )
         return SyncStream(sock)
 
     async def connect_unix_socket(
@@ -219,11 +240,12 @@ class SyncBackend:
         *,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream:
+        check_unix_sockets()
         with map_exceptions(CONNECT_ERRORS):
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 apply_socket_options(sock, socket_options)
-                sock.settimeout(timeout)
+                sock.settimeout(finite(timeout))
                 sock.connect(path)
             except BaseException:
                 sock.close()
@@ -241,3 +263,23 @@ class SyncBackend:
 
     def monotonic(self) -> float:
         return time.monotonic()
+
+
+class _SyncConnector:
+    """Happy eyeballs with blocking calls: a lookup, then `poll()`."""
+
+    async def resolve(
+        self, host: str, port: int, timeout: float | None
+    ) -> list[AddrInfo]:
+        return getaddrinfo(host, port)
+
+    async def wait_writable(
+        self, socks: list[socket.socket], timeout: float | None
+    ) -> list[socket.socket]:
+        return poll_writable(socks, timeout)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+_CONNECTOR = _SyncConnector()

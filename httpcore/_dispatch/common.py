@@ -17,29 +17,41 @@ class _Sender(typing.Protocol):
 def resolve_backend(backend: str | Backend | None) -> Backend:
     """The backend named, or the one of the running async library."""
     if backend is None:
-        trio = sys.modules.get("trio")
-        if trio is not None:
-            try:
-                trio.lowlevel.current_task()
-            except RuntimeError:
-                pass
-            else:  # pragma: no cover - until the trio backend lands
-                backend = "trio"
-        backend = backend or "asyncio"
+        backend = "trio" if _in_trio() else "asyncio"
     if not isinstance(backend, str):
         return backend
     if backend == "asyncio":
         from .._backends.asyncio import AsyncioBackend
 
         return AsyncioBackend()
+    if backend == "trio":
+        try:
+            from .._backends.trio import TrioBackend
+        except ImportError as exc:
+            raise RuntimeError(
+                "The trio backend needs the trio package: pip install httpcore[trio]"
+            ) from exc
+        return TrioBackend()
     if backend == "sync":
         from .._backends.sync import SyncBackend
 
         return SyncBackend()
     raise ValueError(
-        f"Unknown backend {backend!r}: use 'asyncio', 'sync', or None to detect "
-        "the running library."
+        f"Unknown backend {backend!r}: use 'asyncio', 'trio', 'sync', or None to "
+        "detect the running library."
     )
+
+
+def _in_trio() -> bool:
+    """Whether this code runs inside `trio.run` (without importing trio)."""
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return False
+    try:
+        trio.lowlevel.current_task()
+    except RuntimeError:
+        return False
+    return True
 
 
 def timeout_from(

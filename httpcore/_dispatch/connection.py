@@ -19,6 +19,7 @@ pool counts them in `streams_in_use`) and IDLE with none.
 from __future__ import annotations
 
 import enum
+import logging
 import ssl
 import typing
 
@@ -29,7 +30,11 @@ from .._models import AsyncResponse, Request
 from .._urls import Origin
 from .http2 import HTTP2Protocol
 from .http11 import HTTP11Protocol
+from .trace import trace
 
+logger = logging.getLogger("httpcore.connection")
+
+RETRY_BACKOFF = 0.5  # seconds before the first retry; doubled each time
 # (scheme, host, port, id of the SSL context or 0, SNI hostname): connections
 # are shared only between requests with equal keys.
 PoolKey = tuple[str, str, int, int, str | None]
@@ -94,23 +99,35 @@ class AsyncHTTPConnection:
         backend: Backend,
         timeout: Timeout,
         *,
+        request: Request | None = None,
         retries: int = 0,
         local_address: str | None = None,
         uds: str | None = None,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> None:
-        """Open the stream (with TLS for https) and choose the protocol."""
+        """
+        Open the stream (with TLS for https) and choose the protocol. A
+        failed attempt is retried `retries` times, after 0.5 s, 1 s, 2 s...
+        """
         attempt = 0
         while True:
             try:
                 stream = await self._open(
-                    backend, timeout, local_address, uds, socket_options
+                    backend, timeout, request, local_address, uds, socket_options
                 )
                 break
             except (ConnectError, ConnectTimeout):
                 if attempt >= retries:
                     raise
-                await backend.sleep(0.5 * (2**attempt))
+                delay = RETRY_BACKOFF * (2**attempt)
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug(
+                        "connect attempt %d to %r failed; retrying in %s s",
+                        attempt + 1,
+                        self.origin,
+                        delay,
+                    )
+                await backend.sleep(delay)
                 attempt += 1
         if self._speaks_http2(stream):
             protocol = HTTP2Protocol(
@@ -120,9 +137,11 @@ class AsyncHTTPConnection:
                 on_capacity_changed=self._capacity_changed,
             )
             self._protocol = protocol  # so that a failed start is closed
-            await protocol.start(timeout)
+            await protocol.start(timeout, request)
         else:
-            self._protocol = HTTP11Protocol(stream, self._response_done)
+            self._protocol = HTTP11Protocol(
+                stream, self._response_done, on_detach=self._detached
+            )
 
     def _speaks_http2(self, stream: NetworkStream) -> bool:
         if not self.origin.is_ssl:
@@ -145,29 +164,64 @@ class AsyncHTTPConnection:
         self,
         backend: Backend,
         timeout: Timeout,
+        request: Request | None,
         local_address: str | None,
         uds: str | None,
         socket_options: typing.Iterable[SocketOption] | None,
     ) -> NetworkStream:
+        stream: NetworkStream
         if uds is not None:
-            stream = await backend.connect_unix_socket(
-                uds, timeout.connect, socket_options=socket_options
-            )
+            info: dict[str, typing.Any] = {
+                "path": uds,
+                "timeout": timeout.connect,
+                "socket_options": socket_options,
+            }
+            async with trace(
+                "connection.connect_unix_socket", logger, request, info
+            ) as step:
+                stream = await backend.connect_unix_socket(
+                    uds, timeout.connect, socket_options=socket_options
+                )
+                step.return_value = stream
         else:
-            stream = await backend.connect_tcp(
-                self.origin.host,
-                self.origin.port,
-                timeout.connect,
-                local_address=local_address,
-                socket_options=socket_options,
-            )
+            info = {
+                "host": self.origin.host,
+                "port": self.origin.port,
+                "local_address": local_address,
+                "timeout": timeout.connect,
+                "socket_options": socket_options,
+            }
+            async with trace("connection.connect_tcp", logger, request, info) as step:
+                stream = await backend.connect_tcp(
+                    self.origin.host,
+                    self.origin.port,
+                    timeout.connect,
+                    local_address=local_address,
+                    socket_options=socket_options,
+                )
+                step.return_value = stream
         if self.origin.is_ssl:
             assert self.ssl_context is not None
-            stream = await stream.start_tls(
-                self.ssl_context,
-                server_hostname=self.sni_hostname or self.origin.host,
-                timeout=timeout.connect,
-            )
+            info = {
+                "ssl_context": self.ssl_context,
+                "server_hostname": self.sni_hostname or self.origin.host,
+                "timeout": timeout.connect,
+            }
+            async with trace("connection.start_tls", logger, request, info) as step:
+                stream = await stream.start_tls(
+                    self.ssl_context,
+                    server_hostname=self.sni_hostname or self.origin.host,
+                    timeout=timeout.connect,
+                )
+                step.return_value = stream
+            if logger.isEnabledFor(logging.DEBUG):
+                ssl_object = stream.get_extra_info("ssl_object")
+                logger.debug(
+                    "TLS to %r: version=%s alpn=%r",
+                    self.origin,
+                    ssl_object.version(),
+                    ssl_object.selected_alpn_protocol(),
+                )
         return stream
 
     async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
@@ -189,6 +243,11 @@ class AsyncHTTPConnection:
         if not reusable:
             self.close_nowait()
         self.on_release(self, reusable)
+
+    def _detached(self) -> None:
+        """HTTP ended on this connection (101, CONNECT): its stream is the
+        response's now, and the pool forgets the connection."""
+        self.on_release(self, False)
 
     def _stream_done(self) -> None:
         self.on_release(self, True)
@@ -214,8 +273,14 @@ class AsyncHTTPConnection:
         return 0 if self._protocol is None else self._protocol.requests_started
 
     def close_nowait(self) -> None:
-        if self._protocol is not None:
-            self._protocol.stream.close_nowait()
+        protocol = self._protocol
+        if protocol is None or (
+            isinstance(protocol, HTTP11Protocol) and protocol.detached
+        ):
+            return  # nothing open, or the stream is an upgraded response's
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("close connection %s", self.info())
+        protocol.stream.close_nowait()
 
     def info(self) -> str:
         """A one-line description, for logs and reprs."""

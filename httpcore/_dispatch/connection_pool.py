@@ -2,8 +2,9 @@
 The connection pool: keep-alive, limits, and waiting for a free slot.
 
 How it works. Every decision (which connection serves a request, which ones
-close, who waits) is made in plain methods ending in `_locked`, with no I/O
-and no await, under one `threading.Lock` that is never held across an await.
+close, who waits) is made in plain methods ending in `_locked` (in
+`pool_state.py`), with no I/O and no await, under one `threading.Lock` that
+is never held across an await.
 Under asyncio or trio those sections are atomic anyway; under the sync
 backend the lock makes the pool thread-safe. The slow work, connecting and
 sending, happens outside it.
@@ -36,8 +37,8 @@ from __future__ import annotations
 
 import collections
 import datetime
+import logging
 import ssl
-import threading
 import typing
 
 from .._backends.base import Backend, SocketOption
@@ -55,19 +56,14 @@ from .._models import AsyncResponse, Request, check_request
 from .common import StreamContext, resolve_backend, timeout_from
 from .connection import AsyncHTTPConnection, ConnectionState, PoolKey
 from .http11 import StaleConnection
-from .slots import SpareStreams, WaitQueue
+from .pool_state import CLOSED, CONNECTING, PoolState
 from .slots import Waiter as _Waiter
+from .trace import check_trace, safe_url
 
-CONNECTING = ConnectionState.CONNECTING
-IDLE = ConnectionState.IDLE
-ACTIVE = ConnectionState.ACTIVE
-CLOSED = ConnectionState.CLOSED
-# Keys remembered as HTTP/1.1-only (ALPN chose it), so that their requests
-# do not wait for each connection to find out again; oldest forgotten first.
-MAX_HTTP11_KEYS = 1024
+logger = logging.getLogger("httpcore.pool")
 
 
-class AsyncConnectionPool:
+class AsyncConnectionPool(PoolState):
     """
     A pool of HTTP connections: the low-level async client.
 
@@ -102,37 +98,18 @@ class AsyncConnectionPool:
     ) -> None:
         if not (http1 or http2):
             raise ValueError("At least one of http1 and http2 must be enabled.")
-        self._http1 = http1
-        self._http2 = http2
+        super().__init__(pool_limits, http1=http1, http2=http2)
         self._verify = verify
         self._cert = cert
         self._trust_env = trust_env
         self._ssl_context: ssl.SSLContext | None = None
         self._timeout = timeout if isinstance(timeout, Timeout) else Timeout(timeout)
-        self._limits = pool_limits
         self._retries = retries
         self._local_address = local_address
         self._uds = uds
         self._socket_options = list(socket_options) if socket_options else None
         self._backend_choice = backend
         self._backend: Backend | None = None
-
-        self._lock = threading.Lock()
-        self._locked = _Locked(self)
-        self._connections: set[AsyncHTTPConnection] = set()
-        self._idle: dict[PoolKey, dict[AsyncHTTPConnection, None]] = {}
-        self._idle_all: dict[AsyncHTTPConnection, None] = {}
-        self._spare = SpareStreams()
-        self._opening: dict[PoolKey, AsyncHTTPConnection] = {}
-        self._blocked: dict[PoolKey, collections.deque[_Waiter]] = {}
-        self._http11_keys: dict[PoolKey, None] = {}
-        self._waiters = WaitQueue()
-        # (connection, reusable) for a response done; (connection, None) for
-        # an HTTP/2 connection whose capacity changed.
-        self._released: collections.deque[tuple[AsyncHTTPConnection, bool | None]] = (
-            collections.deque()
-        )
-        self._closed = False
 
     # --- the public surface ------------------------------------------------
 
@@ -199,6 +176,7 @@ class AsyncConnectionPool:
     ) -> AsyncResponse:
         """Send one request; the response's body is left unread."""
         try:
+            check_trace(request, asynchronous=self.backend.name != "sync")
             return await self._send(
                 request, timeout_from(request, timeout, self._timeout)
             )
@@ -263,16 +241,20 @@ class AsyncConnectionPool:
         started = backend.monotonic()
         pool_deadline = None if timeout.pool is None else started + timeout.pool
         retried = False
+        debug = logger.isEnabledFor(logging.DEBUG)
         while True:
             connection = await self._acquire(key, request, ssl_context, pool_deadline)
             # Once an HTTP/2 connection serves the request, a failure is the
             # stream's: the protocol has given the stream back already.
             stream_only = False
+            if debug:
+                _log_acquired(connection, request)
             try:
                 if connection.state is CONNECTING:
                     await connection.connect(
                         backend,
                         timeout,
+                        request=request,
                         retries=self._retries,
                         local_address=self._local_address,
                         uds=self._uds,
@@ -350,295 +332,13 @@ class AsyncConnectionPool:
                 )
         return connection
 
-    # --- bookkeeping: no I/O, no await, always under the lock -----------------
 
-    def _check_open_locked(self) -> None:
-        if self._closed:
-            raise RuntimeError("The connection pool is closed; create a new one.")
-
-    def _take_locked(
-        self,
-        key: PoolKey,
-        request: Request,
-        ssl_context: ssl.SSLContext | None,
-        now: float,
-    ) -> AsyncHTTPConnection | None:
-        """
-        A stream on an HTTP/2 connection for `key`, an idle connection, or a
-        new one if there is room. None when the request must wait, for room or
-        for the key's connection that is still connecting.
-        """
-        connection = self._spare.take(key)
-        if connection is not None:
-            return connection
-        idle = self._idle.get(key)
-        while idle:
-            connection, _ = idle.popitem()
-            del self._idle_all[connection]
-            if not idle:
-                del self._idle[key]
-            if connection.has_expired(now, self._limits.keepalive_expiry):
-                self._close_locked(connection)
-                continue
-            connection.state = ACTIVE
-            connection.streams_in_use = 1
-            if connection.is_http2:
-                self._spare.update(connection)
-            return connection
-        if key in self._opening:
-            return None
-        limit = self._limits.max_connections
-        if limit is not None and len(self._connections) >= limit:
-            if not self._idle_all:
-                return None
-            self._close_locked(next(iter(self._idle_all)))
-        url = request.url
-        connection = AsyncHTTPConnection(
-            url.origin,
-            key,
-            ssl_context=ssl_context,
-            sni_hostname=request.extensions.get("sni_hostname"),
-            http1=self._http1,
-            http2=self._http2,
-        )
-        connection.on_release = self._release
-        connection.on_capacity_changed = self._capacity_changed
-        connection.streams_in_use = 1
-        self._connections.add(connection)
-        if self._may_be_http2(key):
-            self._opening[key] = connection
-        return connection
-
-    def _may_be_http2(self, key: PoolKey) -> bool:
-        if not self._http2 or key in self._http11_keys:
-            return False
-        return key[0] == "https" or not self._http1
-
-    def _stream_done_locked(self, connection: AsyncHTTPConnection, now: float) -> None:
-        """An HTTP/2 stream gave its slot back."""
-        if connection.state is ACTIVE:
-            connection.streams_in_use -= 1
-            self._h2_changed_locked(connection, now)
-
-    def _h2_changed_locked(self, connection: AsyncHTTPConnection, now: float) -> None:
-        """An HTTP/2 connection's streams or capacity changed: re-file it."""
-        capacity = connection.stream_capacity
-        if connection.state is IDLE:
-            if capacity == 0:  # GOAWAY, or an error, while idle
-                self._close_locked(connection)
-            return
-        if connection.state is not ACTIVE:
-            return
-        if connection.streams_in_use > 0:
-            self._spare.update(connection)
-            return
-        # No stream left: idle, or closed if it can take no more.
-        self._spare.drop(connection)
-        if capacity == 0 or self._closed:
-            self._close_locked(connection)
-        else:
-            self._to_idle_locked(connection, now)
-
-    def _close_locked(self, connection: AsyncHTTPConnection) -> None:
-        if connection.state is IDLE:
-            idle = self._idle.get(connection.key)
-            if idle is not None:
-                idle.pop(connection, None)
-                if not idle:
-                    del self._idle[connection.key]
-            self._idle_all.pop(connection, None)
-        elif connection.state is CONNECTING:
-            self._waiters.push_front(self._unblock_locked(connection))
-        self._spare.drop(connection)
-        connection.state = CLOSED
-        self._connections.discard(connection)
-        connection.close_nowait()
-
-    def _unblock_locked(
-        self, connection: AsyncHTTPConnection
-    ) -> collections.deque[_Waiter]:
-        """The requests that waited for `connection` to connect, if any."""
-        key = connection.key
-        if self._opening.get(key) is not connection:
-            return collections.deque()
-        del self._opening[key]
-        return self._blocked.pop(key, collections.deque())
-
-    def _to_idle_locked(self, connection: AsyncHTTPConnection, now: float) -> None:
-        connection.state = IDLE
-        connection.streams_in_use = 0
-        connection.idle_since = now
-        self._idle.setdefault(connection.key, {})[connection] = None
-        self._idle_all[connection] = None
-        keep = self._limits.max_keepalive_connections
-        if keep is not None:
-            while len(self._idle_all) > keep:
-                self._close_locked(next(iter(self._idle_all)))
-
-    def _expire_locked(self, now: float) -> None:
-        """Close idle connections past their keep-alive time, oldest first."""
-        expiry = self._limits.keepalive_expiry
-        if expiry is None:
-            return
-        while self._idle_all:
-            oldest = next(iter(self._idle_all))
-            if now - oldest.idle_since <= expiry:
-                break
-            self._close_locked(oldest)
-
-    def _grant_locked(self, now: float) -> None:
-        """Serve waiting requests, first come first served, while slots allow."""
-        waiters = self._waiters
-        # Streams free on HTTP/2 connections: to the first waiters of their key.
-        if self._spare and waiters:
-            for key in [k for k in self._spare.pool_keys() if waiters.has_key(k)]:
-                while (waiter := waiters.first_of(key)) is not None:
-                    connection = self._spare.take(key)
-                    if connection is None:
-                        break
-                    waiters.remove(waiter)
-                    self._hand_over(waiter, connection)
-        # Then in arrival order: idle connections, and new ones while there
-        # is room. A request whose key has a connection still connecting
-        # waits for it, aside.
-        while (waiter := waiters.head()) is not None:
-            key = waiter.key
-            connection = self._take_locked(
-                key, waiter.request, self._ssl_for(waiter), now
-            )
-            if connection is None and key not in self._opening:
-                return  # no room: the head keeps its place
-            waiters.remove(waiter)
-            if connection is not None:
-                self._hand_over(waiter, connection)
-            else:
-                self._blocked.setdefault(key, collections.deque()).append(waiter)
-
-    @staticmethod
-    def _hand_over(waiter: _Waiter, connection: AsyncHTTPConnection) -> None:
-        waiter.connection = connection
-        waiter.event.set()
-
-    def _ssl_for(self, waiter: _Waiter) -> ssl.SSLContext | None:
-        if waiter.key[0] != "https":
-            return None
-        return waiter.request.extensions.get("ssl_context") or self._default_ssl()
-
-    def _give_back_locked(self, waiter: _Waiter) -> None:
-        """A waiter that leaves (timeout, cancellation) returns its grant."""
-        connection = waiter.connection
-        if connection is None:
-            if not self._waiters.remove(waiter):
-                blocked = self._blocked.get(waiter.key)
-                if blocked is not None and waiter in blocked:
-                    blocked.remove(waiter)
-                    if not blocked:
-                        del self._blocked[waiter.key]
-            return
-        waiter.connection = None
-        now = self.backend.monotonic()
-        if connection.state is CONNECTING:
-            self._close_locked(connection)
-        elif connection.state is ACTIVE:
-            if connection.is_http2:
-                self._stream_done_locked(connection, now)
-            else:
-                self._to_idle_locked(connection, now)
-        self._grant_locked(now)
-
-    def _connected(self, connection: AsyncHTTPConnection) -> None:
-        with self._locked:
-            waiting = self._unblock_locked(connection)
-            if connection.state is CONNECTING:
-                connection.state = ACTIVE
-                key = connection.key
-                if connection.is_http2:
-                    self._http11_keys.pop(key, None)
-                    # The requests that waited for it take streams on it.
-                    capacity = connection.stream_capacity
-                    while waiting and connection.streams_in_use < capacity:
-                        connection.streams_in_use += 1
-                        self._hand_over(waiting.popleft(), connection)
-                    self._spare.update(connection)
-                elif self._may_be_http2(key):
-                    self._http11_keys[key] = None
-                    if len(self._http11_keys) > MAX_HTTP11_KEYS:
-                        del self._http11_keys[next(iter(self._http11_keys))]
-            elif connection.state is CLOSED:  # the pool closed meanwhile
-                connection.close_nowait()
-            self._waiters.push_front(waiting)
-            self._grant_locked(self.backend.monotonic())
-
-    def _discard(self, connection: AsyncHTTPConnection) -> None:
-        """A connection that failed, or was cancelled, before its response."""
-        with self._locked:
-            if connection.state is not CLOSED:
-                self._close_locked(connection)
-            else:
-                connection.close_nowait()
-            self._grant_locked(self.backend.monotonic())
-
-    def _release(self, connection: AsyncHTTPConnection, reusable: bool) -> None:
-        """
-        A response is done with its connection. Called from body streams, and
-        from their finalizers, possibly while this thread already holds the
-        lock: so never block on it; queue the release for the holder instead.
-        """
-        self._released.append((connection, reusable))
-        self._try_drain()
-
-    def _capacity_changed(self, connection: AsyncHTTPConnection) -> None:
-        """An HTTP/2 connection's capacity changed (SETTINGS, GOAWAY, error)."""
-        self._released.append((connection, None))
-        self._try_drain()
-
-    def _try_drain(self) -> None:
-        while self._released and self._lock.acquire(blocking=False):
-            try:
-                self._drain_released_locked()
-            finally:
-                self._lock.release()
-
-    def _drain_released_locked(self) -> None:
-        if not self._released:
-            return
-        now = self.backend.monotonic()
-        while self._released:
-            connection, reusable = self._released.popleft()
-            if reusable is None or connection.is_http2:
-                if reusable is None:
-                    self._h2_changed_locked(connection, now)
-                else:
-                    self._stream_done_locked(connection, now)
-                continue
-            if connection.state is not ACTIVE:
-                continue
-            if reusable and not self._closed:
-                self._to_idle_locked(connection, now)
-            else:
-                self._close_locked(connection)
-        self._expire_locked(now)
-        self._grant_locked(now)
-
-
-class _Locked:
-    """
-    `with pool._locked:` holds the pool's lock, and on leaving it applies the
-    releases that were queued while it was held.
-    """
-
-    __slots__ = ("_pool",)
-
-    def __init__(self, pool: AsyncConnectionPool) -> None:
-        self._pool = pool
-
-    def __enter__(self) -> None:
-        self._pool._lock.acquire()
-
-    def __exit__(self, *args: object) -> None:
-        pool = self._pool
-        try:
-            pool._drain_released_locked()
-        finally:
-            pool._lock.release()
-        pool._try_drain()
+def _log_acquired(connection: AsyncHTTPConnection, request: Request) -> None:
+    verb = "open new" if connection.state is CONNECTING else "reuse"
+    logger.debug(
+        "%s connection %s for %s %s",
+        verb,
+        connection.info(),
+        request.method,
+        safe_url(request),
+    )

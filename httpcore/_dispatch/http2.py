@@ -9,7 +9,10 @@ There is no background reader (the sync backend cannot run one), so:
   call into h2.
 - `_write_lock` (a backend lock) orders writes. Its holder changes h2, takes
   `data_to_send()` and writes it: header blocks reach the wire in the order
-  HPACK encoded them, and stream ids go out in increasing order.
+  HPACK encoded them, and stream ids go out in increasing order. A write
+  that a cancellation interrupts still hands all its bytes over (the trio
+  backend shields its writes; asyncio's buffer them at once), so one
+  cancelled request never leaves half a frame that breaks the others.
 - `_read_lock` (a backend lock). A request that needs something (an event on
   its stream, flow-control window, a free stream) and finds it missing takes
   the lock, looks again, reads once from the socket, feeds h2, sorts the
@@ -36,6 +39,7 @@ closes when its last one ends.
 from __future__ import annotations
 
 import collections
+import logging
 import typing
 
 import h2.config
@@ -67,9 +71,15 @@ from .http2_support import (
     StreamEvent,
     copy_error,
     error_name,
+    refused_body,
+    report_informational,
     request_headers,
+    stream_error,
 )
 from .http11 import StaleConnection
+from .trace import trace
+
+logger = logging.getLogger("httpcore.http2")
 
 READ_SIZE = 256 * 1024
 MAX_CHUNK = 256 * 1024  # DATA frames joined into one body chunk, at most
@@ -138,19 +148,21 @@ class HTTP2Protocol:
 
     # --- the connection ---------------------------------------------------
 
-    async def start(self, timeout: Timeout) -> None:
+    async def start(self, timeout: Timeout, request: Request | None = None) -> None:
         """Send the preface and our settings; wait for the server's settings."""
         self._write_timeout = timeout.write
-        await self._write_lock.acquire()
-        try:
-            with self._guard:
-                self._h2.initiate_connection()
-                self._h2.update_settings(LOCAL_SETTINGS)
-                self._h2.increment_flow_control_window(WINDOW)
-                data = self._h2.data_to_send()
-            await self._write(data, timeout.connect)
-        finally:
-            self._write_lock.release()
+        info = {"request": request}
+        async with trace("http2.send_connection_init", logger, request, info):
+            await self._write_lock.acquire()
+            try:
+                with self._guard:
+                    self._h2.initiate_connection()
+                    self._h2.update_settings(LOCAL_SETTINGS)
+                    self._h2.increment_flow_control_window(WINDOW)
+                    data = self._h2.data_to_send()
+                await self._write(data, timeout.connect)
+            finally:
+                self._write_lock.release()
         await self._wait_for(
             lambda: self._settings_received or self._error is not None,
             timeout.connect,
@@ -181,7 +193,7 @@ class HTTP2Protocol:
         try:
             await self._write(data, timeout)
         except TransportError:
-            raise self._stream_error(exchange) from None
+            raise stream_error(self, exchange) from None
 
     async def _flush(self) -> None:
         """Send whatever h2 has queued (acks, WINDOW_UPDATEs, resets)."""
@@ -284,11 +296,23 @@ class HTTP2Protocol:
     async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
         exchange = Exchange(request)
         self._write_timeout = timeout.write
+        info: dict[str, typing.Any] = {"request": request}
         try:
-            rest = await self._open_stream(exchange, request, timeout)
-            await self._send_body(exchange, request, rest, timeout.write)
-            exchange.sent_all = True
-            event = await self._receive_response(exchange, timeout.read)
+            async with trace(
+                "http2.send_request_headers", logger, request, info
+            ) as step:
+                rest = await self._open_stream(exchange, request, timeout)
+                step.return_value = exchange.stream_id
+            info = {"request": request, "stream_id": exchange.stream_id}
+            if not (exchange.expect_continue and await refused_body(self, exchange)):
+                async with trace("http2.send_request_body", logger, request, info):
+                    await self._send_body(exchange, request, rest, timeout.write)
+                exchange.sent_all = True
+            async with trace(
+                "http2.receive_response_headers", logger, request, info
+            ) as step:
+                event = await self._receive_response(exchange, timeout.read)
+                step.return_value = event.headers
         except BaseException as exc:
             self._forget(exchange, complete=False)
             if isinstance(exc, Exception) and self._error is None:
@@ -309,7 +333,12 @@ class HTTP2Protocol:
             headers=headers,
             stream=HTTP2Body(self, exchange, timeout.read),
             request=request,
-            extensions={"http_version": b"HTTP/2", "network_stream": self._stream},
+            extensions={
+                "http_version": b"HTTP/2",
+                "reason_phrase": b"",
+                "network_stream": self._stream,
+                "stream_id": exchange.stream_id,
+            },
         )
 
     async def _open_stream(
@@ -332,12 +361,12 @@ class HTTP2Protocol:
                     if not self._can_open():
                         continue
                     if not self.accepting:
-                        raise self._stream_error(exchange)
+                        raise stream_error(self, exchange)
                     try:
                         stream_id = self._h2.get_next_available_stream_id()
                     except h2.exceptions.NoAvailableStreamIDError:
                         self._fail(LocalProtocolError("No stream ids are left."))
-                        raise self._stream_error(exchange) from None
+                        raise stream_error(self, exchange) from None
                     exchange.stream_id = stream_id
                     exchange.reused = self._completed > 0
                     self._queues[stream_id] = collections.deque()
@@ -347,11 +376,11 @@ class HTTP2Protocol:
                         self._h2.send_headers(
                             stream_id, headers, end_stream=whole == b""
                         )
-                        if whole:
+                        if whole and not exchange.expect_continue:
                             rest = whole[self._send_data(stream_id, whole, end=True) :]
                     except h2.exceptions.ProtocolError as exc:
                         if self._error is not None:
-                            raise self._stream_error(exchange) from None
+                            raise stream_error(self, exchange) from None
                         # h2 may have encoded part of the header block: the
                         # connection's HPACK state can no longer be trusted.
                         error = LocalProtocolError(f"Invalid HTTP/2 request: {exc}")
@@ -424,7 +453,7 @@ class HTTP2Protocol:
                     lambda: self._window(stream_id) != 0, timeout, WriteTimeout
                 )
             if self._error is not None:
-                raise self._stream_error(exchange)
+                raise stream_error(self, exchange)
             await self._write_lock.acquire()
             try:
                 with self._guard:
@@ -439,7 +468,7 @@ class HTTP2Protocol:
                     except h2.exceptions.ProtocolError as exc:
                         if self._error is None:
                             raise LocalProtocolError(str(exc)) from exc
-                        raise self._stream_error(exchange) from None
+                        raise stream_error(self, exchange) from None
                     data = self._h2.data_to_send()
                 if data:
                     await self._write_for(exchange, data, timeout)
@@ -472,7 +501,7 @@ class HTTP2Protocol:
                 exchange.responded = True
                 return event
             if isinstance(event, h2.events.InformationalResponseReceived):
-                exchange.responded = True  # the server has the request
+                await report_informational(exchange, event)
 
     async def next_event(
         self, exchange: Exchange, timeout: float | None
@@ -486,7 +515,7 @@ class HTTP2Protocol:
             lambda: bool(queue) or self._stream_failed(stream_id), timeout, ReadTimeout
         )
         if not queue:
-            raise self._stream_error(exchange)
+            raise stream_error(self, exchange)
         event = queue.popleft()
         if isinstance(event, h2.events.StreamReset):
             error = RemoteProtocolError(
@@ -500,28 +529,6 @@ class HTTP2Protocol:
     def _stream_failed(self, stream_id: int) -> bool:
         last = self._last_stream_id
         return self._error is not None or (last is not None and stream_id > last)
-
-    def _stream_error(self, exchange: Exchange) -> Exception:
-        """Why the stream cannot go on, as the exception to raise."""
-        last = self._last_stream_id
-        stream_id = exchange.stream_id
-        if last is not None and (stream_id is None or stream_id > last):
-            refused = RemoteProtocolError(
-                "The server is closing the HTTP/2 connection (GOAWAY) and did "
-                "not process the request."
-            )
-            # Sent again elsewhere, unless the server answered it after all.
-            return refused if exchange.responded else StaleConnection(refused)
-        assert self._error is not None
-        error = copy_error(self._error)
-        # As over HTTP/1.1: a connection that had served a response and then
-        # broke before answering most likely went stale while idle.
-        unanswered = not exchange.responded and (
-            exchange.idempotent or not exchange.sent_all
-        )
-        if stream_id is None or (exchange.reused and unanswered):
-            return StaleConnection(error)
-        return error
 
     # --- giving a stream back -------------------------------------------
 
@@ -554,6 +561,8 @@ class HTTP2Protocol:
                     return data
             elif isinstance(event, h2.events.StreamEnded):
                 self._forget(exchange, complete=True)
+                if not exchange.sent_all:  # answered early: reset our side now
+                    await self._flush()
                 return b""
             # Trailers are not exposed; the stream's end follows them.
 

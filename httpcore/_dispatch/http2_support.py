@@ -6,6 +6,7 @@ body, and the conversion of request headers.
 
 from __future__ import annotations
 
+import logging
 import threading
 import typing
 
@@ -14,9 +15,13 @@ import h2.events
 from h2.errors import ErrorCodes
 from hyperframe.frame import Frame, GoAwayFrame
 
-from .._exceptions import TransportError
+from .._content import ByteStream
+from .._exceptions import ReadTimeout, RemoteProtocolError, TransportError
 from .._models import Request
-from .http11 import IDEMPOTENT
+from .http11 import EXPECT_100_TIMEOUT, IDEMPOTENT, StaleConnection
+from .trace import report, trace
+
+logger = logging.getLogger("httpcore.http2")
 
 if typing.TYPE_CHECKING:  # pragma: no cover
     from .http2 import HTTP2Protocol
@@ -79,11 +84,26 @@ class H2Connection(h2.connection.H2Connection):
 class Exchange:
     """One request on the connection: its stream and how far it got."""
 
-    __slots__ = ("done", "idempotent", "responded", "reused", "sent_all", "stream_id")
+    __slots__ = (
+        "done",
+        "expect_continue",
+        "idempotent",
+        "request",
+        "responded",
+        "reused",
+        "sent_all",
+        "stream_id",
+    )
 
     def __init__(self, request: Request) -> None:
+        self.request = request
         self.stream_id: int | None = None
         self.idempotent = request.method in IDEMPOTENT
+        body = request.stream
+        self.expect_continue = (
+            not (isinstance(body, ByteStream) and not body._data)
+            and (request.headers.get("expect") or "").strip().lower() == "100-continue"
+        )
         self.reused = False  # a response had completed on the connection before
         self.sent_all = False
         self.responded = False
@@ -138,7 +158,7 @@ class HTTP2Body:
     the stream's slot back; the connection serves other streams throughout.
     """
 
-    __slots__ = ("__weakref__", "_exchange", "_protocol", "_timeout")
+    __slots__ = ("__weakref__", "_exchange", "_protocol", "_step", "_timeout")
 
     def __init__(
         self, protocol: HTTP2Protocol, exchange: Exchange, timeout: float | None
@@ -146,35 +166,96 @@ class HTTP2Body:
         self._protocol = protocol
         self._exchange = exchange
         self._timeout = timeout
+        self._step: typing.Any = None  # the receive_response_body trace, once begun
 
     def __aiter__(self) -> HTTP2Body:
         return self
+
+    def _info(self) -> dict[str, typing.Any]:
+        exchange = self._exchange
+        return {"request": exchange.request, "stream_id": exchange.stream_id}
 
     async def __anext__(self) -> bytes:
         protocol, exchange = self._protocol, self._exchange
         if exchange.done:
             raise StopAsyncIteration
+        if self._step is None:
+            self._step = trace(
+                "http2.receive_response_body", logger, exchange.request, self._info()
+            )
+            await self._step.__aenter__()
         try:
             data = await protocol.read_body(exchange, self._timeout)
-        except BaseException:
+        except BaseException as exc:
             protocol._forget(exchange, complete=False)
+            await self._step.__aexit__(type(exc), exc, None)
             raise
         if not data:
+            await self._step.__aexit__(None, None, None)
             raise StopAsyncIteration
         return data
 
     async def aclose(self) -> None:
-        if not self._exchange.done:
-            self._protocol._forget(self._exchange, complete=False)
-            try:
-                await self._protocol._flush()  # send the reset now
-            except Exception:
-                pass
+        exchange = self._exchange
+        async with trace(
+            "http2.response_closed", logger, exchange.request, self._info()
+        ):
+            if not exchange.done:
+                self._protocol._forget(exchange, complete=False)
+                try:
+                    await self._protocol._flush()  # send the reset now
+                except Exception:
+                    pass
 
     def __del__(self) -> None:
         # Dropped without being read or closed: give the slot back.
         if not self._exchange.done:
             self._protocol._forget(self._exchange, complete=False)
+
+
+async def refused_body(protocol: HTTP2Protocol, exchange: Exchange) -> bool:
+    """
+    `Expect: 100-continue`: wait for the server's first answer. True when
+    it is a final response (do not send the body); False after a 100, or
+    when `expect_100_timeout` passes first.
+    """
+    stream_id = typing.cast(int, exchange.stream_id)
+    queue = protocol._queues[stream_id]
+    request = exchange.request
+    wait = request.extensions.get("expect_100_timeout", EXPECT_100_TIMEOUT)
+    try:
+        await protocol._wait_for(
+            lambda: bool(queue) or protocol._stream_failed(stream_id),
+            wait,
+            ReadTimeout,
+        )
+    except ReadTimeout:
+        return False
+    first = queue[0] if queue else None
+    if isinstance(first, h2.events.InformationalResponseReceived):
+        queue.popleft()
+        await report_informational(exchange, first)
+        return False
+    return isinstance(first, h2.events.ResponseReceived)
+
+
+async def report_informational(
+    exchange: Exchange, event: h2.events.InformationalResponseReceived
+) -> None:
+    """A 1xx response on the stream: skipped, and reported to `trace`."""
+    exchange.responded = True  # the server has the request
+    status = next((int(v) for k, v in event.headers if k == b":status"), 0)
+    await report(
+        "http2.receive_informational_response",
+        logger,
+        exchange.request,
+        {
+            "request": exchange.request,
+            "stream_id": exchange.stream_id,
+            "status_code": status,
+            "headers": [(k, v) for k, v in event.headers if k[:1] != b":"],
+        },
+    )
 
 
 def request_headers(request: Request) -> list[tuple[bytes, bytes]]:
@@ -192,6 +273,8 @@ def request_headers(request: Request) -> list[tuple[bytes, bytes]]:
     if not authority:
         authority = url.netloc_for_host_header.encode("ascii")
     target = request.extensions.get("target") or url.raw_path
+    if isinstance(target, str):
+        target = target.encode("ascii")
     return [
         (b":method", request.method.encode("ascii")),
         (b":authority", authority),
@@ -199,6 +282,29 @@ def request_headers(request: Request) -> list[tuple[bytes, bytes]]:
         (b":path", target),
         *fields,
     ]
+
+
+def stream_error(protocol: HTTP2Protocol, exchange: Exchange) -> Exception:
+    """Why the stream cannot go on, as the exception to raise."""
+    last = protocol._last_stream_id
+    stream_id = exchange.stream_id
+    if last is not None and (stream_id is None or stream_id > last):
+        refused = RemoteProtocolError(
+            "The server is closing the HTTP/2 connection (GOAWAY) and did "
+            "not process the request."
+        )
+        # Sent again elsewhere, unless the server answered it after all.
+        return refused if exchange.responded else StaleConnection(refused)
+    assert protocol._error is not None
+    error = copy_error(protocol._error)
+    # As over HTTP/1.1: a connection that had served a response and then
+    # broke before answering most likely went stale while idle.
+    unanswered = not exchange.responded and (
+        exchange.idempotent or not exchange.sent_all
+    )
+    if stream_id is None or (exchange.reused and unanswered):
+        return StaleConnection(error)
+    return error
 
 
 def copy_error(error: TransportError) -> TransportError:

@@ -168,3 +168,47 @@ async def test_is_readable_reports_a_closed_idle_connection(backend, scripted_se
         server.join()
         await pool.backend.sleep(0.05)
         assert stream.get_extra_info("is_readable") is True
+
+
+async def test_no_timeouts_at_all(backend, server):
+    async with httpcore.AsyncConnectionPool(backend=backend, timeout=None) as pool:
+        async with pool.stream("GET", server.url + "/") as response:
+            stream = response.extensions["network_stream"]
+            await stream.write(b"")  # nothing to send: returns at once
+            assert await response.read() == b"Hello, world!"
+
+
+async def test_slow_name_lookup_is_a_connect_timeout(async_backend, monkeypatch):
+    import time
+
+    def slow_lookup(*args, **kwargs):
+        time.sleep(0.5)
+        raise socket.gaierror("too late anyway")
+
+    monkeypatch.setattr(socket, "getaddrinfo", slow_lookup)
+    async with httpcore.AsyncConnectionPool(
+        backend=async_backend, timeout=0.05
+    ) as pool:
+        with pytest.raises(httpcore.ConnectTimeout):
+            await pool.request("GET", "http://slow.test/")
+
+
+async def test_infinite_timeouts_mean_no_limit(backend, server):
+    inf = float("inf")
+    assert httpcore.Timeout(inf) == httpcore.Timeout(None)
+    async with httpcore.AsyncConnectionPool(backend=backend, timeout=inf) as pool:
+        response = await pool.request(
+            "POST",
+            server.url + "/echo_body",
+            headers=[(b"Expect", b"100-continue")],
+            content=b"hello",
+            extensions={"timeout": {"read": inf}, "expect_100_timeout": inf},
+        )
+        assert response.content == b"hello"
+        event = pool.backend.create_event()
+        event.set()
+        assert await event.wait(inf) is True
+        async with pool.stream("GET", server.url + "/") as response:
+            stream = response.extensions["network_stream"]
+            await stream.write(b"", inf)
+            assert await response.read() == b"Hello, world!"

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import hashlib
 import json
 import threading
-import typing
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 import httpcore
-from httpcore._backends._drive import drive
 from httpcore._config import ssl_context_for
 from httpcore._dispatch.connection import ConnectionState
 from httpcore._dispatch.http2 import HTTP2Protocol
+from tests.concurrency import Cancelled, cancel_after, cancel_some, gather, sleep
 from tests.servers.app import app, pattern
 from tests.servers.hypercorn_server import LiveServer
 
@@ -37,14 +35,6 @@ def assert_settled(pool: httpcore.AsyncConnectionPool) -> None:
         protocol = connection._protocol
         if isinstance(protocol, HTTP2Protocol):
             assert protocol.open_streams == 0
-
-
-async def gather(backend: str, factories) -> list[typing.Any]:
-    """Run the coroutines `factories` make concurrently: tasks, or threads."""
-    if backend == "sync":
-        with ThreadPoolExecutor(max_workers=10) as executor:
-            return list(executor.map(lambda make: drive(make()), factories))
-    return await asyncio.gather(*(make() for make in factories))
 
 
 @pytest.fixture(scope="module")
@@ -247,14 +237,14 @@ async def test_hundred_concurrent_requests_share_one_connection(
 
 
 async def test_more_streams_than_the_server_allows_open_a_second_connection(
-    tls_server, ca_file
+    async_backend, tls_server, ca_file
 ):
     # hypercorn allows 100 concurrent streams; 150 slow requests need two
-    # connections, and no more. (asyncio only: 150 threads would be silly.)
-    async with h2_pool("asyncio", ca_file, timeout=20.0) as pool:
+    # connections, and no more. (Async only: 150 threads would be silly.)
+    async with h2_pool(async_backend, ca_file, timeout=20.0) as pool:
         url = tls_server.url + "/slow?delay=0.3"
-        responses = await asyncio.gather(
-            *(pool.request("GET", url) for _ in range(150))
+        responses = await gather(
+            async_backend, [lambda: pool.request("GET", url)] * 150
         )
         assert all(r.status == 200 for r in responses)
         assert len(pool.connections) == 2
@@ -304,17 +294,20 @@ def test_sync_threads_stream_bodies_concurrently(tls_server, ca_file):
         assert_settled(pool._pool)
 
 
-async def test_cancelling_half_of_200_requests(tls_server, ca_file, no_fd_leak):
-    async with h2_pool("asyncio", ca_file, timeout=20.0) as pool:
+async def test_cancelling_half_of_200_requests(
+    async_backend, tls_server, ca_file, no_fd_leak
+):
+    async with h2_pool(async_backend, ca_file, timeout=20.0) as pool:
         url = tls_server.url + "/slow?delay=0.5"
-        tasks = [asyncio.ensure_future(pool.request("GET", url)) for _ in range(200)]
-        await asyncio.sleep(0.2)
-        for task in tasks[::2]:
-            task.cancel()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        assert all(isinstance(r, asyncio.CancelledError) for r in results[::2])
+        results = await cancel_some(
+            async_backend,
+            [lambda: pool.request("GET", url)] * 200,
+            lambda index: index % 2 == 0,
+            delay=0.2,
+        )
+        assert all(isinstance(r, Cancelled) for r in results[::2])
         assert all(r.status == 200 for r in results[1::2])
-        await asyncio.sleep(0)
+        await sleep(async_backend, 0)
         assert_settled(pool)
         connections = pool.connections
         assert len(connections) <= 2
@@ -322,28 +315,24 @@ async def test_cancelling_half_of_200_requests(tls_server, ca_file, no_fd_leak):
             assert connection.streams_in_use == 0
             assert connection._protocol.open_streams == 0
         # The connection is still usable.
-        responses = await asyncio.gather(
-            *(pool.request("GET", tls_server.url + "/") for _ in range(20))
+        responses = await gather(
+            async_backend, [lambda: pool.request("GET", tls_server.url + "/")] * 20
         )
         assert [r.status for r in responses] == [200] * 20
         assert pool.connections == connections
         assert_settled(pool)
 
 
-async def test_cancel_while_reading_the_body(tls_server, ca_file):
-    async with h2_pool("asyncio", ca_file) as pool:
+async def test_cancel_while_reading_the_body(async_backend, tls_server, ca_file):
+    async with h2_pool(async_backend, ca_file) as pool:
 
         async def read_slowly() -> None:
             url = tls_server.url + "/bytes/50000000"
             async with pool.stream("GET", url) as response:
                 async for _ in response.stream():
-                    await asyncio.sleep(0.01)
+                    await sleep(async_backend, 0.01)
 
-        task = asyncio.ensure_future(read_slowly())
-        await asyncio.sleep(0.2)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        await cancel_after(async_backend, read_slowly, 0.2)
         assert_settled(pool)
         response = await pool.request("GET", tls_server.url + "/")
         assert response.status == 200 and len(pool.connections) == 1
@@ -411,19 +400,26 @@ async def test_max_keepalive_applies_to_idle_http2_connections(
         assert pool.connections == []
 
 
-async def test_pool_timeout_while_the_only_connection_is_full(tls_server, ca_file):
+async def test_pool_timeout_while_the_only_connection_is_full(
+    async_backend, tls_server, ca_file
+):
     # One connection allowed, hypercorn's 100 streams all busy: request 101
     # waits for a stream, and times out.
     limits = httpcore.PoolLimits(max_connections=1)
-    async with h2_pool("asyncio", ca_file, pool_limits=limits) as pool:
+    async with h2_pool(async_backend, ca_file, pool_limits=limits) as pool:
         url = tls_server.url + "/slow?delay=1"
-        held = [asyncio.ensure_future(pool.request("GET", url)) for _ in range(100)]
-        await asyncio.sleep(0.3)
-        with pytest.raises(httpcore.PoolTimeout):
-            await pool.send(
-                httpcore.Request("GET", url, extensions={"timeout": {"pool": 0.1}})
+
+        async def late_request() -> None:
+            await sleep(async_backend, 0.3)
+            request = httpcore.Request(
+                "GET", url, extensions={"timeout": {"pool": 0.1}}
             )
-        assert all(r.status == 200 for r in await asyncio.gather(*held))
+            with pytest.raises(httpcore.PoolTimeout):
+                await pool.send(request)
+
+        held = [lambda: pool.request("GET", url)] * 100
+        results = await gather(async_backend, [*held, late_request])
+        assert all(r.status == 200 for r in results[:100])
         assert_settled(pool)
 
 
