@@ -24,7 +24,7 @@ EXTRAS = {
         "brotlicffi; platform_python_implementation != 'CPython'",
     ],
     "zstd": ["zstandard>=0.18"],
-    "trio": ["trio>=0.22"],
+    "trio": ["trio>=0.23"],
     "socks": ["socksio>=1.0"],
     "cli": ["rich>=13", "click>=8"],
 }
@@ -51,6 +51,8 @@ setup(
         "chardet>=5.0",
     ],
     extras_require=EXTRAS,
+    # The command needs the `cli` extra; without it, it says so and exits.
+    entry_points={"console_scripts": ["httpcore=httpcore._cli:main"]},
     classifiers=[
         "Development Status :: 3 - Alpha",
         "Environment :: Web Environment",

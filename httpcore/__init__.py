@@ -21,8 +21,11 @@ from ._config import (
 )
 from ._cookies import Cookies
 from ._digest import DigestAuth
+from ._dispatch.asgi import ASGIDispatch
 from ._dispatch.connection_pool import AsyncConnectionPool
+from ._dispatch.mock import MockDispatch
 from ._dispatch.sync import ConnectionPool
+from ._dispatch.wsgi import WSGIDispatch
 from ._exceptions import (
     CloseError,
     ConnectError,
@@ -62,6 +65,7 @@ __all__ = [
     "DEFAULT_POOL_LIMITS",
     "DEFAULT_TIMEOUT",
     "URL",
+    "ASGIDispatch",
     "AsyncClient",
     "AsyncConnectionPool",
     "AsyncResponse",
@@ -81,6 +85,7 @@ __all__ = [
     "Headers",
     "InvalidURL",
     "LocalProtocolError",
+    "MockDispatch",
     "NetRCAuth",
     "NetworkError",
     "Origin",
@@ -107,6 +112,7 @@ __all__ = [
     "TooManyRedirects",
     "TransportError",
     "UnsupportedProtocol",
+    "WSGIDispatch",
     "WriteError",
     "WriteTimeout",
     "__version__",
