@@ -24,6 +24,8 @@ from ._digest import DigestAuth
 from ._dispatch.asgi import ASGIDispatch
 from ._dispatch.connection_pool import AsyncConnectionPool
 from ._dispatch.mock import MockDispatch
+from ._dispatch.proxy import AsyncHTTPProxy, HTTPProxy
+from ._dispatch.socks import AsyncSOCKSProxy, SOCKSProxy
 from ._dispatch.sync import ConnectionPool
 from ._dispatch.wsgi import WSGIDispatch
 from ._exceptions import (
@@ -68,7 +70,9 @@ __all__ = [
     "ASGIDispatch",
     "AsyncClient",
     "AsyncConnectionPool",
+    "AsyncHTTPProxy",
     "AsyncResponse",
+    "AsyncSOCKSProxy",
     "Auth",
     "BasicAuth",
     "Client",
@@ -81,6 +85,7 @@ __all__ = [
     "DecodingError",
     "DigestAuth",
     "HTTPError",
+    "HTTPProxy",
     "HTTPStatusError",
     "Headers",
     "InvalidURL",
@@ -104,6 +109,7 @@ __all__ = [
     "Response",
     "ResponseClosed",
     "ResponseNotRead",
+    "SOCKSProxy",
     "StatusCode",
     "StreamConsumed",
     "StreamError",

@@ -46,9 +46,11 @@ from ._content import is_replayable, not_replayable
 from ._cookies import CookieTypes
 from ._dispatch.base import AsyncDispatcher
 from ._dispatch.connection_pool import AsyncConnectionPool
+from ._dispatch.proxy import proxy_dispatcher
 from ._headers import HeaderTypes
 from ._models import AsyncResponse, BaseResponse, Request, Response, check_request
 from ._params import QueryParamTypes
+from ._proxies import ProxyDispatch, ProxyRoutes
 from ._redirects import RedirectFlow, is_followable, redirect_flow
 from ._sending import SendOptions, discard, hop_auth, take_url_credentials
 
@@ -136,11 +138,6 @@ class _ClientCore(BaseClient[_T]):
         event_hooks: EventHooks | None = None,
         backend: str | Backend | None = None,
     ) -> None:
-        if proxies:
-            raise NotImplementedError(
-                "proxies are not supported yet: they come with the proxy issue. "
-                "Proxies from the environment (HTTP_PROXY...) are not used either."
-            )
         if not isinstance(max_redirects, int) or max_redirects < 0:
             raise ValueError(
                 f"max_redirects must be an int >= 0, not {max_redirects!r}."
@@ -160,16 +157,33 @@ class _ClientCore(BaseClient[_T]):
         self._http2 = http2
         self._dispatch: AsyncDispatcher
         if dispatch is None:
-            self._dispatch = AsyncConnectionPool(
-                verify=verify,
-                cert=cert,
-                timeout=self.timeout,
-                pool_limits=pool_limits,
-                http2=self._http2,
-                trust_env=trust_env,
-                backend="sync" if self._is_sync else backend,
+            pool_options: dict[str, typing.Any] = {
+                "verify": verify,
+                "cert": cert,
+                "timeout": self.timeout,
+                "pool_limits": pool_limits,
+                "http2": self._http2,
+                "trust_env": trust_env,
+                "backend": "sync" if self._is_sync else backend,
+            }
+            self._dispatch = AsyncConnectionPool(**pool_options)
+            routes = (
+                ProxyRoutes.from_env()
+                if proxies is None and trust_env
+                else ProxyRoutes(proxies)
             )
+            if routes:
+                self._dispatch = ProxyDispatch(
+                    self._dispatch,
+                    routes,
+                    functools.partial(proxy_dispatcher, **pool_options),
+                )
             return
+        if proxies is not None:
+            raise ValueError(
+                "proxies= configures the default connection pool, which dispatch= "
+                "replaces: use a proxy dispatcher (AsyncHTTPProxy...) instead."
+            )
         unused = [
             name
             for name, given in (
@@ -406,12 +420,16 @@ class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
       onto (see `join_base_url`).
     - `http2` (True): HTTP/2 by ALPN when the server offers it, else
       HTTP/1.1; many concurrent requests share one HTTP/2 connection.
-    - `proxies`: not supported yet (raises `NotImplementedError`); with
-      `trust_env`, `HTTP_PROXY` and the like are ignored for now.
-    - `trust_env` (True): `SSL_CERT_FILE` / `SSL_CERT_DIR`, and `.netrc`
+    - `proxies`: a proxy URL (`http://`, `https://`, `socks5://`,
+      `socks5h://`, with optional `user:pass@`), a `Proxy`, or a mapping
+      from URL patterns (`"all://"`, `"https://"`, `"all://*.example.com"`,
+      `"https://example.com:8443"`) to those, or None to go direct; the
+      most specific pattern wins. See the proxies page of the docs.
+    - `trust_env` (True): `SSL_CERT_FILE` / `SSL_CERT_DIR`, `.netrc`
       credentials (the file in `NETRC`, else `~/.netrc`) for requests with
-      no other auth, looked up by each hop's host. The proxy variables
-      come with the proxy issue.
+      no other auth, looked up by each hop's host, and, when `proxies` is
+      not given, `HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY` and `NO_PROXY`
+      (either case).
     - `dispatch`: a dispatcher to send through instead of the default pool,
       async or sync (a sync one blocks the event loop while it works).
     - `event_hooks`: `{"request": [...], "response": [...]}`, functions or

@@ -308,6 +308,12 @@ class AsyncioBackend:
     def create_lock(self) -> AsyncioLock:
         return AsyncioLock()
 
+    async def resolve(
+        self, host: str, port: int, timeout: float | None
+    ) -> list[AddrInfo]:
+        """Look `host` up (off the event loop for async backends)."""
+        return await _CONNECTOR.resolve(host, port, timeout)
+
     def monotonic(self) -> float:
         # The clock asyncio's loop uses, readable outside the loop too (the
         # pool reads it from finalizers).

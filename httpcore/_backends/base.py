@@ -85,6 +85,11 @@ class Backend(typing.Protocol):
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream: ...
 
+    async def resolve(
+        self, host: str, port: int, timeout: float | None
+    ) -> list[typing.Any]:
+        """`socket.getaddrinfo` results for `host` (SOCK_STREAM)."""
+
     async def sleep(self, seconds: float) -> None: ...
 
     def create_event(self) -> Event: ...

@@ -261,6 +261,12 @@ class SyncBackend:
     def create_lock(self) -> SyncLock:
         return SyncLock()
 
+    async def resolve(
+        self, host: str, port: int, timeout: float | None
+    ) -> list[AddrInfo]:
+        """Look `host` up (off the event loop for async backends)."""
+        return await _CONNECTOR.resolve(host, port, timeout)
+
     def monotonic(self) -> float:
         return time.monotonic()
 

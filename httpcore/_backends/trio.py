@@ -251,6 +251,12 @@ class TrioBackend:
     def create_lock(self) -> TrioLock:
         return TrioLock()
 
+    async def resolve(
+        self, host: str, port: int, timeout: float | None
+    ) -> list[AddrInfo]:
+        """Look `host` up (off the event loop for async backends)."""
+        return await _CONNECTOR.resolve(host, port, timeout)
+
     def monotonic(self) -> float:
         # Not `trio.current_time()`: the pool reads the clock from
         # finalizers too, which may run outside trio's run.

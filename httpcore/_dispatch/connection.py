@@ -169,6 +169,43 @@ class AsyncHTTPConnection:
         uds: str | None,
         socket_options: typing.Iterable[SocketOption] | None,
     ) -> NetworkStream:
+        stream = await self._open_transport(
+            backend, timeout, request, local_address, uds, socket_options
+        )
+        if self.origin.is_ssl:
+            assert self.ssl_context is not None
+            try:
+                stream = await start_tls(
+                    stream,
+                    self.ssl_context,
+                    self.sni_hostname or self.origin.host,
+                    timeout,
+                    request,
+                )
+            except BaseException:
+                stream.close_nowait()
+                raise
+            if logger.isEnabledFor(logging.DEBUG):
+                ssl_object = stream.get_extra_info("ssl_object")
+                logger.debug(
+                    "TLS to %r: version=%s alpn=%r",
+                    self.origin,
+                    ssl_object.version(),
+                    ssl_object.selected_alpn_protocol(),
+                )
+        return stream
+
+    async def _open_transport(
+        self,
+        backend: Backend,
+        timeout: Timeout,
+        request: Request | None,
+        local_address: str | None,
+        uds: str | None,
+        socket_options: typing.Iterable[SocketOption] | None,
+    ) -> NetworkStream:
+        """The byte stream to the origin, before TLS: TCP or a Unix socket
+        (a proxy connection overrides this to go through the proxy)."""
         stream: NetworkStream
         if uds is not None:
             info: dict[str, typing.Any] = {
@@ -184,45 +221,29 @@ class AsyncHTTPConnection:
                 )
                 step.return_value = stream
         else:
+            host, port = self.address
             info = {
-                "host": self.origin.host,
-                "port": self.origin.port,
+                "host": host,
+                "port": port,
                 "local_address": local_address,
                 "timeout": timeout.connect,
                 "socket_options": socket_options,
             }
             async with trace("connection.connect_tcp", logger, request, info) as step:
                 stream = await backend.connect_tcp(
-                    self.origin.host,
-                    self.origin.port,
+                    host,
+                    port,
                     timeout.connect,
                     local_address=local_address,
                     socket_options=socket_options,
                 )
                 step.return_value = stream
-        if self.origin.is_ssl:
-            assert self.ssl_context is not None
-            info = {
-                "ssl_context": self.ssl_context,
-                "server_hostname": self.sni_hostname or self.origin.host,
-                "timeout": timeout.connect,
-            }
-            async with trace("connection.start_tls", logger, request, info) as step:
-                stream = await stream.start_tls(
-                    self.ssl_context,
-                    server_hostname=self.sni_hostname or self.origin.host,
-                    timeout=timeout.connect,
-                )
-                step.return_value = stream
-            if logger.isEnabledFor(logging.DEBUG):
-                ssl_object = stream.get_extra_info("ssl_object")
-                logger.debug(
-                    "TLS to %r: version=%s alpn=%r",
-                    self.origin,
-                    ssl_object.version(),
-                    ssl_object.selected_alpn_protocol(),
-                )
         return stream
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """Where TCP goes: the origin (or, for a tunnel, the proxy)."""
+        return self.origin.host, self.origin.port
 
     async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
         assert self._protocol is not None
@@ -293,6 +314,27 @@ class AsyncHTTPConnection:
 
     def __repr__(self) -> str:
         return f"<AsyncHTTPConnection [{self.info()}]>"
+
+
+async def start_tls(
+    stream: NetworkStream,
+    ssl_context: ssl.SSLContext,
+    server_hostname: str,
+    timeout: Timeout,
+    request: Request | None,
+) -> NetworkStream:
+    """TLS over `stream` (which may itself be TLS: to a proxy), traced."""
+    info = {
+        "ssl_context": ssl_context,
+        "server_hostname": server_hostname,
+        "timeout": timeout.connect,
+    }
+    async with trace("connection.start_tls", logger, request, info) as step:
+        stream = await stream.start_tls(
+            ssl_context, server_hostname=server_hostname, timeout=timeout.connect
+        )
+        step.return_value = stream
+    return stream
 
 
 def _unpooled(connection: AsyncHTTPConnection, reusable: bool) -> None:

@@ -229,14 +229,7 @@ class AsyncConnectionPool(PoolState):
         ssl_context = None
         if url.scheme == "https":
             ssl_context = request.extensions.get("ssl_context") or self._default_ssl()
-        sni = request.extensions.get("sni_hostname")
-        key: PoolKey = (
-            url.scheme,
-            url.host,
-            typing.cast(int, url.port),
-            0 if ssl_context is None else id(ssl_context),
-            sni,
-        )
+        key = self._pool_key(request, ssl_context)
         backend = self.backend
         started = backend.monotonic()
         pool_deadline = None if timeout.pool is None else started + timeout.pool
@@ -278,6 +271,19 @@ class AsyncConnectionPool(PoolState):
                 seconds=backend.monotonic() - started
             )
             return response
+
+    def _pool_key(
+        self, request: Request, ssl_context: ssl.SSLContext | None
+    ) -> PoolKey:
+        """Which connections may serve `request` (proxies override this)."""
+        url = request.url
+        return (
+            url.scheme,
+            url.host,
+            typing.cast(int, url.port),
+            0 if ssl_context is None else id(ssl_context),
+            request.extensions.get("sni_hostname"),
+        )
 
     def _default_ssl(self) -> ssl.SSLContext:
         if self._ssl_context is None:

@@ -103,15 +103,7 @@ class PoolState:
             if not self._idle_all:
                 return None
             self._close_locked(next(iter(self._idle_all)))
-        url = request.url
-        connection = AsyncHTTPConnection(
-            url.origin,
-            key,
-            ssl_context=ssl_context,
-            sni_hostname=request.extensions.get("sni_hostname"),
-            http1=self._http1,
-            http2=self._http2,
-        )
+        connection = self._new_connection(key, request, ssl_context)
         connection.on_release = self._release
         connection.on_capacity_changed = self._capacity_changed
         connection.streams_in_use = 1
@@ -119,6 +111,19 @@ class PoolState:
         if self._may_be_http2(key):
             self._opening[key] = connection
         return connection
+
+    def _new_connection(
+        self, key: PoolKey, request: Request, ssl_context: ssl.SSLContext | None
+    ) -> AsyncHTTPConnection:
+        """A new connection for `key` (no I/O; proxies override this)."""
+        return AsyncHTTPConnection(
+            request.url.origin,
+            key,
+            ssl_context=ssl_context,
+            sni_hostname=request.extensions.get("sni_hostname"),
+            http1=self._http1,
+            http2=self._http2,
+        )
 
     def _may_be_http2(self, key: PoolKey) -> bool:
         if not self._http2 or key in self._http11_keys:

@@ -326,11 +326,10 @@ def test_per_request_verify_gives_an_ssl_context(client, tmp_path):
 # --- constructor ----------------------------------------------------------------------
 
 
-def test_proxies_are_not_supported_yet():
-    with pytest.raises(NotImplementedError, match="proxies are not supported yet"):
-        httpcore.Client(proxies="http://proxy:8080")
-    with pytest.raises(NotImplementedError, match="proxies are not supported yet"):
-        httpcore.AsyncClient(proxies={"all://": "http://proxy:8080"})
+def test_proxies_are_accepted():
+    # No I/O at construction: the proxy need not exist (tests/proxy sends).
+    httpcore.Client(proxies="http://proxy:8080").close()
+    httpcore.Client(proxies={"all://": "http://proxy:8080"}).close()
     httpcore.Client(proxies={}).close()
 
 

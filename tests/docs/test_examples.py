@@ -38,6 +38,7 @@ from tests.docs.examples import (
     run,
     setup_code,
 )
+from tests.servers.proxy import ProxyServer
 
 PAGES = [path for path in pages() if python_blocks(path)]
 MAX_NOT_RUN = 3  # blocks marked no-test, over the whole site: keep them rare
@@ -199,11 +200,33 @@ def _has_top_level_await(code: str) -> bool:
     return False
 
 
+@pytest.fixture(scope="module")
+def docs_proxy() -> typing.Iterator[ProxyServer]:
+    """A real proxy (HTTP and SOCKS5, with credentials) for the proxy examples."""
+    with ProxyServer(auth=True) as proxy:
+        yield proxy
+
+
+_PROXY_URL = re.compile(r"\b(http|https|socks5|socks5h)://(?:[^@/\s\"']+@)?proxy:\d+")
+
+
+def with_live_proxy(code: str, proxy: ProxyServer) -> str:
+    """Point the examples' `proxy:PORT` URLs at the live test proxy."""
+    return _PROXY_URL.sub(
+        lambda m: proxy.url(m.group(1).replace("https", "http"), credentials=True),
+        code,
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "code"),
     [pytest.param(name, code, id=name) for name, code in docstring_examples()],
 )
-def test_docstring_examples_run(name, code, server, tmp_path, monkeypatch, opened):
+def test_docstring_examples_run(
+    name, code, server, tmp_path, monkeypatch, opened, request
+):
+    if _PROXY_URL.search(code):
+        code = with_live_proxy(code, request.getfixturevalue("docs_proxy"))
     monkeypatch.chdir(tmp_path)
     netrc = tmp_path / "netrc"
     netrc.write_text("machine 127.0.0.1 login user password passwd\n")
