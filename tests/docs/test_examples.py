@@ -76,7 +76,7 @@ def opened(monkeypatch) -> typing.Iterator[list[typing.Any]]:
 
 @pytest.mark.parametrize("path", PAGES, ids=page_id)
 def test_page_examples_run(
-    path, server, tls_server, ca_file, tmp_path, monkeypatch, opened
+    path, server, tls_server, ca_file, tmp_path, monkeypatch, opened, request
 ):
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, typing.Any] = {"__name__": "__docs__"}
@@ -93,8 +93,11 @@ def test_page_examples_run(
             else:
                 base_url = server.url
                 monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+            code = block.code
+            if _PROXY_URL.search(code):
+                code = with_live_proxy(code, request.getfixturevalue("docs_proxy"))
             try:
-                run(localize(block.code, base_url), namespace, block.name)
+                run(localize(code, base_url), namespace, block.name)
             except Exception as exc:
                 raise AssertionError(f"The example at {block.name} failed") from exc
     finally:
@@ -207,7 +210,10 @@ def docs_proxy() -> typing.Iterator[ProxyServer]:
         yield proxy
 
 
-_PROXY_URL = re.compile(r"\b(http|https|socks5|socks5h)://(?:[^@/\s\"']+@)?proxy:\d+")
+_PROXY_URL = re.compile(
+    r"\b(http|https|socks5|socks5h)://(?:[^@/\s\"']+@)?"
+    r"(?:proxy|[\w-]+\.internal):\d+"
+)
 
 
 def with_live_proxy(code: str, proxy: ProxyServer) -> str:
