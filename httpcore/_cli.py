@@ -263,11 +263,19 @@ class _Printer:
                 )
             )
             return
-        out = click.get_binary_stream("stdout")
+        out = _binary_stdout()
         out.write(first)
         for chunk in chunks:
             out.write(chunk)
         out.flush()
+
+
+def _binary_stdout() -> typing.BinaryIO:
+    """Standard output for bytes (click's helper for this is deprecated)."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # pragma: no cover - a text-only replacement stdout
+        raise click.ClickException("Standard output cannot take binary data.")
+    return typing.cast(typing.BinaryIO, buffer)
 
 
 def _console(
