@@ -9,7 +9,10 @@ it small adapters of our requests and responses.
 from __future__ import annotations
 
 import email.message
+import ipaddress
+import re
 import typing
+import urllib.parse
 import urllib.request
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 
@@ -82,7 +85,13 @@ class Cookies(typing.MutableMapping[str, str]):
     # --- by name ------------------------------------------------------------
 
     def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
-        """Set a cookie; with no `domain`, it is sent to every host."""
+        """
+        Set a cookie; with no `domain`, it is sent to every host. The name
+        must be a token, and the value free of `;` and control characters
+        (RFC 6265 4.1.1): either would let it forge other cookies, or split
+        the request. A bad one raises `ValueError`.
+        """
+        _check_cookie(name, value)
         cookie = Cookie(
             version=0,
             name=name,
@@ -192,12 +201,58 @@ class Cookies(typing.MutableMapping[str, str]):
         return f"<Cookies[{cookies}]>"
 
 
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_BAD_COOKIE_VALUE = re.compile(r"[\x00-\x1f\x7f;]")
+_BAD_SET_COOKIE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+def _check_cookie(name: str, value: str) -> None:
+    if not isinstance(name, str) or not _COOKIE_NAME.fullmatch(name):
+        raise ValueError(
+            f"Invalid cookie name {name!r}: a cookie name is a token (letters, "
+            "digits and !#$%&'*+-.^_`|~), with no '=', ';', spaces or controls."
+        )
+    if not isinstance(value, str) or _BAD_COOKIE_VALUE.search(value):
+        raise ValueError(
+            f"Invalid value for cookie {name!r}: {value!r} holds ';' or a "
+            "control character (CR, LF, NUL...), which could forge other "
+            "cookies or split the request."
+        )
+
+
 def _policy() -> DefaultCookiePolicy:
     # A cookie set without a Domain attribute goes back to its host only, not
     # to its subdomains (RFC 6265 5.3 step 6); the standard policy is laxer.
-    return DefaultCookiePolicy(
-        strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain
-    )
+    return _CookiePolicy(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+
+
+def _ip_host(request: urllib.request.Request) -> str | None:
+    host = urllib.parse.urlsplit(request.get_full_url()).hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return host
+
+
+class _CookiePolicy(DefaultCookiePolicy):
+    """
+    The standard policy, but an IP address domain-matches only itself (RFC
+    6265 5.1.3): the standard one matches by string suffix, so 127.0.0.1
+    could set `Domain=0.0.1` and have it sent to 10.0.0.1.
+    """
+
+    def set_ok_domain(self, cookie: Cookie, request: typing.Any) -> bool:
+        host = _ip_host(request)
+        if host is not None and cookie.domain and cookie.domain.lstrip(".") != host:
+            return False
+        return bool(super().set_ok_domain(cookie, request))
+
+    def return_ok_domain(self, cookie: Cookie, request: typing.Any) -> bool:
+        host = _ip_host(request)
+        if host is not None and cookie.domain and cookie.domain.lstrip(".") != host:
+            return False
+        return bool(super().return_ok_domain(cookie, request))
 
 
 class _UrllibRequest(urllib.request.Request):
@@ -219,7 +274,11 @@ class _UrllibResponse:
     def __init__(self, response: BaseResponse) -> None:
         self._message = email.message.Message()
         for value in response.headers.get_list("set-cookie"):
-            self._message["Set-Cookie"] = value
+            # A control character (but tab) voids the whole Set-Cookie (RFC
+            # 6265bis 5.6): stored, it would make every later request to
+            # the site fail the header checks.
+            if not _BAD_SET_COOKIE.search(value):
+                self._message["Set-Cookie"] = value
 
     def info(self) -> email.message.Message:
         return self._message

@@ -134,8 +134,12 @@ def _disposition(name: str, filename: str | None) -> bytes:
 
 
 def _header_value(value: str) -> str:
-    if "\r" in value or "\n" in value:
-        raise ValueError(f"Invalid content type {value!r}: it holds CR or LF.")
+    # CR or LF would add headers to the part; no control belongs in a header.
+    if any((char < " " and char != "\t") or char == "\x7f" for char in value):
+        raise ValueError(
+            f"Invalid content type {value!r}: it holds CR or LF, or another "
+            "control character."
+        )
     return value
 
 

@@ -18,7 +18,13 @@ from ._urls import URL
 if typing.TYPE_CHECKING:  # pragma: no cover
     from ._cookies import Cookies
 
-__all__ = ["AsyncByteStream", "HeaderTypes", "Request", "check_request"]
+__all__ = [
+    "AsyncByteStream",
+    "HeaderTypes",
+    "Request",
+    "check_header_fields",
+    "check_request",
+]
 
 HeaderTypes = typing.Union[
     Headers,
@@ -35,25 +41,27 @@ class AsyncByteStream(typing.Protocol):
     async def aclose(self) -> None: ...
 
 
-_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_BAD_VALUE = re.compile(rb"[\x00\r\n]")
+# Used with `fullmatch`: a `$` would also match before a final "\n".
+_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# RFC 9110 5.5: a field value holds visible characters, spaces, tabs and
+# obs-text; CR, LF and NUL could split the request, and the other controls
+# are not HTTP either (h11 would send them as they are).
+_BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
+# A request target (the `target` extension) is visible ASCII only: a space
+# or a control character would end it, or the request line, early.
+_TARGET = re.compile(rb"[\x21-\x7e]+")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
 
-def check_request(request: Request) -> None:
+def check_header_fields(
+    fields: typing.Iterable[tuple[bytes, bytes]], request: Request | None = None
+) -> None:
     """
-    Refuse what cannot be sent: a method that is not a token, a header name
-    that is not a token, a header value holding CR, LF or NUL. Runs before a
-    connection is even picked, so nothing reaches the wire.
+    Refuse a header name that is not a token, or a value holding a control
+    character other than tab, with `LocalProtocolError`.
     """
-    if not _TOKEN.match(request.method.encode("ascii", "replace")):
-        raise LocalProtocolError(
-            f"Invalid HTTP method {request.method!r}: a method is a token "
-            "(letters, digits and !#$%&'*+-.^_`|~).",
-            request=request,
-        )
-    for name, value in request.headers.raw:
-        if not _TOKEN.match(name):
+    for name, value in fields:
+        if not _TOKEN.fullmatch(name):
             raise LocalProtocolError(
                 f"Invalid header name {name!r}: a header name is a token, "
                 "with no spaces, colons or control characters.",
@@ -62,9 +70,40 @@ def check_request(request: Request) -> None:
         if _BAD_VALUE.search(value):
             raise LocalProtocolError(
                 f"Invalid value for header {name.decode('latin-1')!r}: it holds "
-                "CR, LF or NUL, which could split the request.",
+                "CR, LF, NUL or another control character, which could split "
+                "the request.",
                 request=request,
             )
+
+
+def check_request(request: Request) -> None:
+    """
+    Refuse what cannot be sent: a method that is not a token, a header name
+    that is not a token, a header value holding CR, LF, NUL or another
+    control character, a `target` extension that is not visible ASCII. Runs
+    before a connection is even picked, so nothing reaches the wire.
+    """
+    if not _TOKEN.fullmatch(request.method.encode("ascii", "replace")):
+        raise LocalProtocolError(
+            f"Invalid HTTP method {request.method!r}: a method is a token "
+            "(letters, digits and !#$%&'*+-.^_`|~).",
+            request=request,
+        )
+    check_header_fields(request.headers.raw, request)
+    target = request.extensions.get("target")
+    # An empty target is no target: the dispatchers send the URL's path.
+    if target and not _is_target(target):
+        raise LocalProtocolError(
+            f"Invalid request target {target!r}: the 'target' extension is "
+            "visible ASCII, with no spaces or control characters.",
+            request=request,
+        )
+
+
+def _is_target(target: object) -> bool:
+    if isinstance(target, str):
+        return target.isascii() and _is_target(target.encode("ascii"))
+    return isinstance(target, bytes) and _TARGET.fullmatch(target) is not None
 
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
@@ -167,8 +206,12 @@ class Request:
         for header in self.headers.get_list("cookie"):
             for pair in header.split(";"):
                 name, _, value = pair.strip().partition("=")
-                if name:
+                if not name:
+                    continue
+                try:
                     cookies.set(name, value, domain=self.url.host)
+                except ValueError:
+                    continue  # not a cookie a jar could hold: leave it out
         return cookies
 
     def __repr__(self) -> str:

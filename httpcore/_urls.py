@@ -18,8 +18,11 @@ The host is checked against an allow-list, not a deny-list: ASCII hosts may
 hold only RFC 3986 `reg-name` characters (no "%", "/", "@", ":", space or
 control characters); IPv6 literals must satisfy `ipaddress`; other hosts go
 through IDNA 2008 (UTS 46), whose result is checked again, since UTS 46 maps
-some characters to ASCII delimiters (U+2100 becomes "a/c"). CR, LF and NUL
-are refused anywhere, never encoded away.
+some characters to ASCII delimiters (U+2100 becomes "a/c"). A host whose last
+label is a number is an IPv4 address in one of the forms `getaddrinfo` takes
+(`127.1`, `0x7f.0.0.1`, `2130706433`) and is rewritten dotted-decimal, as
+browsers do, so that the host a caller checks is the one connected to. CR, LF
+and NUL are refused anywhere, never encoded away.
 
 Every other component is percent-encoded with its own set of safe characters
 (a "?" in a path, a "#" in a query), keeping valid `%XX` escapes. The result
@@ -30,7 +33,9 @@ re-parses the string it produced and refuses any change of meaning.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import re
 import typing
 from urllib.parse import quote, unquote
 
@@ -106,28 +111,22 @@ def _encode(text: str, safe: frozenset[str]) -> str:
     """Percent-encode what `safe` does not allow, keeping valid `%XX` escapes."""
     if safe.issuperset(text):
         return text
-    parts: list[str] = []
-    index, length = 0, len(text)
-    while index < length:
-        char = text[index]
-        if char in safe:
-            parts.append(char)
-        elif (
-            char == "%"
-            and index + 2 < length
-            and _HEX.issuperset(text[index + 1 : index + 3])
-        ):
-            parts.append(text[index : index + 3])
-            index += 3
-            continue
-        else:
-            try:
-                encoded = char.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidURL(f"Invalid character {char!r} in URL.") from None
-            parts.append("".join(f"%{byte:02X}" for byte in encoded))
-        index += 1
-    return "".join(parts)
+    # A "%" that starts no valid escape is data: encode it, then let `quote`
+    # (which works byte by byte, not in a Python loop per character) keep
+    # every "%" left, and encode the rest as UTF-8.
+    text = _LONE_PERCENT.sub("%25", text)
+    try:
+        return quote(text, safe=_quote_safe(safe))
+    except UnicodeEncodeError:
+        raise InvalidURL("Invalid character (a lone surrogate) in URL.") from None
+
+
+_LONE_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+@functools.lru_cache(maxsize=8)
+def _quote_safe(safe: frozenset[str]) -> str:
+    return "".join(sorted(safe)) + "%"
 
 
 def _normalize_scheme(scheme: str) -> str:
@@ -156,7 +155,7 @@ def _normalize_host(host: str) -> str:
         if bad:
             raise InvalidURL(f"Invalid character {bad[0]!r} in host {host!r}.")
     if host.isascii():
-        return host.lower()
+        return _normalize_ipv4(host.lower())
     if len(host) > _MAX_IDNA_HOST:
         raise InvalidURL(f"Host is too long ({len(host)} characters).")
     try:
@@ -165,7 +164,47 @@ def _normalize_host(host: str) -> str:
         raise InvalidURL(f"Invalid IDNA hostname {host!r}: {exc}") from None
     if not _HOST_CHARS.issuperset(encoded):  # pragma: no cover - idna forbids it
         raise InvalidURL(f"Host {host!r} maps to a different host ({encoded!r}).")
-    return encoded
+    return _normalize_ipv4(encoded)
+
+
+def _normalize_ipv4(host: str) -> str:
+    """
+    A host whose last label is a number is an IPv4 address, in any of the
+    forms `inet_aton` (and so `getaddrinfo`) accepts: `127.1`, `2130706433`,
+    `0x7f.0.0.1`, `0177.0.0.1`. Return it dotted-decimal, as the WHATWG URL
+    standard does, so that the host a caller checks is the address connected
+    to; a malformed one raises `InvalidURL`. Other hosts come back as given.
+    """
+    labels = host.split(".")
+    if len(labels) > 1 and not labels[-1]:
+        labels.pop()  # a trailing dot
+    last = labels[-1]
+    if not (last.isdigit() or (last[:2] == "0x" and _HEX.issuperset(last[2:]))):
+        return host
+    if len(labels) > 4:
+        raise InvalidURL(f"Invalid IPv4 address {host!r}: more than four parts.")
+    numbers = [_ipv4_number(label, host) for label in labels]
+    if any(number > 255 for number in numbers[:-1]) or numbers[-1] >= 256 ** (
+        5 - len(numbers)
+    ):
+        raise InvalidURL(f"Invalid IPv4 address {host!r}: a part is too large.")
+    value = numbers[-1]
+    for index, number in enumerate(numbers[:-1]):
+        value += number * 256 ** (3 - index)
+    return str(ipaddress.IPv4Address(value))
+
+
+def _ipv4_number(label: str, host: str) -> int:
+    base, digits = 10, label
+    if label[:2] == "0x":
+        base, digits = 16, label[2:]
+    elif len(label) > 1 and label[0] == "0":
+        base, digits = 8, label[1:]
+    allowed = {16: _HEX, 10: frozenset("0123456789"), 8: frozenset("01234567")}
+    # 40 digits bound the work: any number that long is far above 2**32.
+    if not label or len(digits) > 40 or not allowed[base].issuperset(digits):
+        raise InvalidURL(f"Invalid IPv4 address {host!r}: {label!r} is not a number.")
+    return int(digits, base) if digits else 0
 
 
 def _parse_port(port: str) -> int | None:

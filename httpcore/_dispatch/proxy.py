@@ -36,7 +36,10 @@ from .._exceptions import (
     RemoteProtocolError,
     WriteError,
 )
+from .._headers import Headers as HeaderMap
+from .._headers import HeaderTypes
 from .._models import AsyncResponse, Request
+from .._request import check_header_fields
 from .._urls import URL, Origin
 from .connection import AsyncHTTPConnection, PoolKey, start_tls
 from .connection_pool import AsyncConnectionPool
@@ -49,16 +52,20 @@ Headers = list[tuple[bytes, bytes]]
 
 
 def proxy_header_list(
-    auth: tuple[str, str] | None, headers: typing.Mapping[str, str] | None
+    auth: tuple[str, str] | None, headers: HeaderTypes | None
 ) -> Headers:
-    """The headers that go to the proxy only: its credentials and extras."""
+    """
+    The headers that go to the proxy only: its credentials and extras. They
+    join requests inside the connection, after the request checks: a bad one
+    is refused here, when the proxy is set up, before any byte is sent.
+    """
     result: Headers = []
     if auth is not None:
         username, password = auth
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         result.append((b"Proxy-Authorization", f"Basic {token}".encode("ascii")))
-    for name, value in (headers or {}).items():
-        result.append((name.encode("latin-1"), value.encode("latin-1")))
+    result.extend(HeaderMap(headers).raw)
+    check_header_fields(result)
     return result
 
 
@@ -207,14 +214,14 @@ class AsyncHTTPProxy(AsyncConnectionPool):
         proxy_url: str | URL | Proxy,
         *,
         proxy_auth: tuple[str, str] | None = None,
-        proxy_headers: typing.Mapping[str, str] | None = None,
+        proxy_headers: HeaderTypes | None = None,
         **kwargs: typing.Any,
     ) -> None:
         super().__init__(**kwargs)
         proxy = (
             proxy_url
             if isinstance(proxy_url, Proxy)
-            else Proxy(proxy_url, auth=proxy_auth, headers=proxy_headers)
+            else Proxy(proxy_url, auth=proxy_auth)
         )
         if proxy.url.scheme not in ("http", "https"):
             raise ValueError(
@@ -223,9 +230,9 @@ class AsyncHTTPProxy(AsyncConnectionPool):
             )
         self.proxy = proxy
         self._proxy_origin = proxy.url.origin
-        self._proxy_headers = proxy_header_list(
-            proxy_auth or proxy.auth, {**proxy.headers, **(proxy_headers or {})}
-        )
+        extra = HeaderMap(proxy.headers)
+        extra.update(proxy_headers)
+        self._proxy_headers = proxy_header_list(proxy_auth or proxy.auth, extra)
         self._proxy_ssl_context: ssl.SSLContext | None = None
 
     def _proxy_ssl(self) -> ssl.SSLContext | None:
@@ -285,7 +292,7 @@ class HTTPProxy(ConnectionPool):
         proxy_url: str | URL | Proxy,
         *,
         proxy_auth: tuple[str, str] | None = None,
-        proxy_headers: typing.Mapping[str, str] | None = None,
+        proxy_headers: HeaderTypes | None = None,
         **kwargs: typing.Any,
     ) -> None:
         self._pool = AsyncHTTPProxy(

@@ -288,3 +288,50 @@ async def test_cookies_set_by_a_redirect_are_sent_to_its_target(backend, server)
         )
         assert response.json() == {"from_redirect": "1"}
         assert client.cookies["from_redirect"] == "1"
+
+
+# --- cookies that would inject or leak ------------------------------------------
+
+
+def _from(url: str, *set_cookies: str) -> httpcore.Response:
+    headers = [("Set-Cookie", value) for value in set_cookies]
+    return httpcore.Response(200, headers=headers, request=httpcore.Request("GET", url))
+
+
+def _header_for(cookies: httpcore.Cookies, url: str) -> str | None:
+    request = httpcore.Request("GET", url)
+    cookies.set_cookie_header(request)
+    return request.headers.get("cookie")
+
+
+def test_an_ip_address_domain_matches_only_itself():
+    # The standard jar matches domains by string suffix: 127.0.0.1 could set
+    # Domain=0.0.1 and have it sent to 10.0.0.1.
+    cookies = httpcore.Cookies()
+    cookies.extract_cookies(_from("http://127.0.0.1/", "a=1; Domain=0.0.1"))
+    cookies.extract_cookies(_from("http://127.0.0.1/", "b=2; Domain=127.0.0.1"))
+    cookies.extract_cookies(_from("http://127.0.0.1/", "c=3"))
+    assert _header_for(cookies, "http://10.0.0.1/") is None
+    assert _header_for(cookies, "http://127.0.0.1/") == "b=2; c=3"
+    # Set by name alone, a cookie still goes to every host, IPs included.
+    cookies.set("d", "4")
+    assert _header_for(cookies, "http://10.0.0.1/") == "d=4"
+
+
+def test_a_set_cookie_with_a_control_character_is_ignored():
+    # Stored, it would make every later request to the site fail the header
+    # checks (RFC 6265bis 5.6: the whole Set-Cookie is ignored).
+    cookies = httpcore.Cookies()
+    url = "http://example.org/"
+    cookies.extract_cookies(_from(url, "a=1\x01", "b=\x7f", "c=3; Path=/\x00", "d=4"))
+    assert [cookie.name for cookie in cookies.jar] == ["d"]
+    request = httpcore.Request("GET", url)
+    cookies.set_cookie_header(request)
+    assert request.headers["cookie"] == "d=4"
+
+
+def test_request_cookies_skip_pairs_that_are_not_cookies():
+    request = httpcore.Request(
+        "GET", "http://example.org/", headers={"Cookie": "a=1; b c=2; =3; d=4"}
+    )
+    assert dict(request.cookies) == {"a": "1", "d": "4"}

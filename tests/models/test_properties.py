@@ -5,11 +5,12 @@ from __future__ import annotations
 import random
 import string
 
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from httpcore._exceptions import InvalidURL
+from httpcore._exceptions import InvalidURL, LocalProtocolError
 from httpcore._headers import Headers
+from httpcore._request import Request, check_request
 from httpcore._urls import URL, Origin, _remove_dot_segments
 
 # ---------------------------------------------------------------------------
@@ -31,7 +32,12 @@ def text_without(delimiters: str) -> st.SearchStrategy[str]:
 
 
 LABEL = st.from_regex(r"\A[A-Za-z0-9]([A-Za-z0-9-]{0,14}[A-Za-z0-9])?\Z")
-DNS_HOST = st.lists(LABEL, min_size=1, max_size=4).map(".".join)
+# The last label starts with a letter: a host ending in a number is an IPv4
+# address (see `test_numeric_hosts_are_ipv4_addresses`).
+LAST_LABEL = st.from_regex(r"\A[A-Za-z]([A-Za-z0-9-]{0,14}[A-Za-z0-9])?\Z")
+DNS_HOST = st.tuples(st.lists(LABEL, max_size=3), LAST_LABEL).map(
+    lambda labels: ".".join([*labels[0], labels[1]])
+)
 IPV4_HOST = st.ip_addresses(v=4).map(str)
 IPV6_HOST = st.ip_addresses(v=6).map(lambda address: f"[{address}]")
 HOST = st.one_of(DNS_HOST, IPV4_HOST, IPV6_HOST)
@@ -211,3 +217,73 @@ def test_headers_equality_ignores_order_and_name_case(
     shuffled = [(name.swapcase(), value) for name, value in pairs]
     rng.shuffle(shuffled)
     assert Headers(pairs) == Headers(shuffled)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=8), st.text(max_size=12)), max_size=6))
+def test_only_token_names_and_control_free_values_pass_the_request_checks(
+    pairs: list[tuple[str, str]],
+) -> None:
+    def is_token(name: str) -> bool:
+        allowed = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~"
+        return bool(name) and all(char in allowed for char in name)
+
+    def is_clean(value: str) -> bool:
+        return not any((c < " " and c != "\t") or c == "\x7f" for c in value)
+
+    request = Request("GET", "http://example.org/", headers=pairs)
+    expected_ok = all(is_token(name) and is_clean(value) for name, value in pairs)
+    try:
+        check_request(request)
+    except LocalProtocolError:
+        assert not expected_ok
+    else:
+        assert expected_ok
+
+
+# ---------------------------------------------------------------------------
+# Resolving references
+# ---------------------------------------------------------------------------
+
+REFERENCE = st.lists(
+    st.sampled_from(["a", "..", ".", "", "b:c", "@x", "%2F", "?q", "#f", "\\"]),
+    max_size=6,
+).map("/".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(url_strings(), REFERENCE)
+def test_a_reference_without_authority_never_changes_the_origin(
+    case: tuple[str, str], reference: str
+) -> None:
+    base = URL(case[0])
+    assume(base.port is not None)
+    try:
+        ref = URL(reference, allow_relative=True)
+    except InvalidURL:
+        return
+    assume(not ref.is_absolute_url and not reference.startswith("//"))
+    joined = base.join(ref)
+    assert (joined.scheme, joined.host, joined.port) == (
+        base.scheme,
+        base.host,
+        base.port,
+    )
+    assert joined.userinfo == base.userinfo
+    # The result reads back as itself: no path that a parser takes for a host.
+    assert URL(str(joined)) == joined
+    assert URL(str(joined)).host == base.host
+
+
+@settings(max_examples=60, deadline=None)
+@given(url_strings(), url_strings())
+def test_a_reference_with_authority_goes_to_its_own_host(
+    case: tuple[str, str], other: tuple[str, str]
+) -> None:
+    base, target = URL(case[0]), URL(other[0])
+    joined = base.join(target)
+    assert (joined.host, joined.port) == (target.host, target.port)
+    relative = "//" + str(target).split("://", 1)[1]
+    scheme_relative = base.join(relative)
+    assert scheme_relative.scheme == base.scheme
+    assert scheme_relative.host == target.host

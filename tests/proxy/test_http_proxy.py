@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from httpcore import ProxyError
+from httpcore import LocalProtocolError, ProxyError
 from httpcore._dispatch.proxy import AsyncHTTPProxy, HTTPProxy
 from tests.servers.proxy import PASSWORD, USERNAME
 
@@ -133,3 +133,31 @@ async def test_forward_without_credentials_gets_407(backend, auth_proxy_server, 
     async with AsyncHTTPProxy(auth_proxy_server.url(), backend=backend) as proxy:
         response = await proxy.request("GET", server.url + "/")
         assert response.status == 407
+
+
+async def test_proxy_headers_may_be_pairs(backend, proxy_server, server):
+    headers = [("X-Proxy-Extra", "1"), ("X-Proxy-Extra", "2")]
+    async with AsyncHTTPProxy(
+        proxy_server.url(), proxy_headers=headers, backend=backend
+    ) as proxy:
+        response = await proxy.request("GET", server.url + "/echo")
+        # A forwarding proxy passes them on (pproxy does): the origin shows
+        # what was sent to the proxy.
+        echoed = no_proxy_headers(response, tunnelled=False)
+        sent = [v for n, v in echoed["headers"] if n.lower() == "x-proxy-extra"]
+        assert sent == ["1", "2"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-Extra": "a\r\nInjected: 1"},
+        [("X-Extra", "a\nb")],
+        {"X-Extra": "a\x00b"},
+        {"Bad Name": "1"},
+    ],
+)
+def test_bad_proxy_headers_are_refused_when_the_proxy_is_made(headers):
+    for proxy_class in (AsyncHTTPProxy, HTTPProxy):
+        with pytest.raises(LocalProtocolError, match="header"):
+            proxy_class("http://127.0.0.1:1", proxy_headers=headers)
