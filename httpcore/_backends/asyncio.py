@@ -29,7 +29,14 @@ from .._exceptions import (
     map_exceptions,
 )
 from .base import NetworkStream, SocketOption
-from .common import apply_socket_options, check_unix_sockets, tls_handshake_errors
+from .common import (
+    HANDSHAKE_CUT_SHORT,
+    apply_socket_options,
+    check_port,
+    check_unix_sockets,
+    handshake_cut_short,
+    tls_handshake_errors,
+)
 from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
 
 HIGH_WATER = 1024 * 1024
@@ -190,6 +197,9 @@ class AsyncioStream:
                 if not isinstance(cause, ssl.SSLError):  # pragma: no cover
                     raise
                 raise ConnectError(str(cause)) from cause
+            except HANDSHAKE_CUT_SHORT as exc:
+                self.close_nowait()
+                raise handshake_cut_short(exc) from exc
             except BaseException:
                 self.close_nowait()
                 raise
@@ -267,6 +277,7 @@ class AsyncioBackend:
         local_address: str | None = None,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream:
+        check_port(port)
         sock = await open_socket(
             _CONNECTOR,
             host,

@@ -19,6 +19,13 @@ def apply_socket_options(
         sock.setsockopt(*option)
 
 
+def check_port(port: int) -> None:
+    """Before any lookup or socket: a port no server can listen on."""
+    if not 0 < port < 65536:
+        # Port 0 is valid in a URL, but means "any port" to the kernel.
+        raise ConnectError(f"Invalid port {port}: not a port from 1 to 65535.")
+
+
 def is_socket_readable(sock: socket.socket | None) -> bool:
     """
     True when an idle connection's socket has something to read: the peer
@@ -63,3 +70,16 @@ def tls_handshake_errors(
 ) -> dict[type[BaseException], type[Exception]]:
     """Map TLS failures (bad certificate, garbage from the peer) to ConnectError."""
     return {ssl.SSLError: ConnectError, ssl.CertificateError: ConnectError, **base}
+
+
+# A handshake the server cut short: OpenSSL's words for it (or asyncio's bare
+# ConnectionResetError) do not say so plainly.
+HANDSHAKE_CUT_SHORT = (ssl.SSLEOFError, ConnectionError)
+
+
+def handshake_cut_short(exc: BaseException) -> ConnectError:
+    """The error for a server that closed the connection mid-handshake."""
+    detail = str(exc) or type(exc).__name__
+    return ConnectError(
+        f"The server closed the connection during the TLS handshake ({detail})."
+    )

@@ -163,7 +163,10 @@ async def open_socket(
             wake = plan.next_start()
             if deadline is not None:
                 if now >= deadline:
-                    raise ConnectTimeout(f"Timed out after {timeout} seconds.")
+                    raise ConnectTimeout(
+                        f"Timed out after {timeout} seconds connecting to "
+                        f"{host}:{port}."
+                    )
                 wake = deadline if wake is None else min(wake, deadline)
             wait = None if wake is None else max(wake - now, 0.0)
             for sock in await connector.wait_writable(list(in_flight), wait):

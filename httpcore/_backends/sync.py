@@ -9,6 +9,7 @@ be read by one thread while another writes to it (HTTP/2).
 
 from __future__ import annotations
 
+import contextlib
 import select
 import socket
 import ssl
@@ -21,15 +22,19 @@ from .._exceptions import (
     ConnectTimeout,
     ReadError,
     ReadTimeout,
+    TimeoutException,
     WriteError,
     WriteTimeout,
     map_exceptions,
 )
 from .base import NetworkStream, SocketOption
 from .common import (
+    HANDSHAKE_CUT_SHORT,
     apply_socket_options,
+    check_port,
     check_unix_sockets,
     finite,
+    handshake_cut_short,
     is_socket_readable,
     poll_writable,
     tls_handshake_errors,
@@ -41,6 +46,18 @@ ErrorMap = dict[type[BaseException], type[Exception]]
 READ_ERRORS: ErrorMap = {TimeoutError: ReadTimeout, OSError: ReadError}
 WRITE_ERRORS: ErrorMap = {TimeoutError: WriteTimeout, OSError: WriteError}
 CONNECT_ERRORS: ErrorMap = {TimeoutError: ConnectTimeout, OSError: ConnectError}
+
+
+@contextlib.contextmanager
+def _map_errors(errors: ErrorMap, timeout: float | None) -> typing.Iterator[None]:
+    """`map_exceptions`, with timeouts saying how long, as on other backends."""
+    try:
+        with map_exceptions(errors):
+            yield
+    except TimeoutException as exc:
+        if isinstance(exc.__cause__, TimeoutError):  # the socket's "timed out"
+            raise type(exc)(f"Timed out after {timeout} seconds.") from exc.__cause__
+        raise
 
 
 class SyncStream:
@@ -59,12 +76,12 @@ class SyncStream:
             self._timeout = timeout
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        with map_exceptions(READ_ERRORS):
+        with _map_errors(READ_ERRORS, timeout):
             self._set_timeout(timeout)
             return self._sock.recv(max_bytes)
 
     async def write(self, data: bytes, timeout: float | None = None) -> None:
-        with map_exceptions(WRITE_ERRORS):
+        with _map_errors(WRITE_ERRORS, timeout):
             self._set_timeout(timeout)
             self._sock.sendall(data)
 
@@ -83,12 +100,15 @@ class SyncStream:
         server_hostname: str | None,
         timeout: float | None,
     ) -> NetworkStream:
-        with map_exceptions(tls_handshake_errors(CONNECT_ERRORS)):
+        with _map_errors(tls_handshake_errors(CONNECT_ERRORS), timeout):
             try:
                 self._set_timeout(timeout)
                 sock = ssl_context.wrap_socket(
                     self._sock, server_hostname=server_hostname
                 )
+            except HANDSHAKE_CUT_SHORT as exc:
+                self.close_nowait()
+                raise handshake_cut_short(exc) from exc
             except BaseException:
                 self.close_nowait()
                 raise
@@ -130,7 +150,7 @@ class SyncTLSStream(SyncStream):
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         timeout = finite(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
-        with map_exceptions(READ_ERRORS):
+        with _map_errors(READ_ERRORS, timeout):
             while True:
                 with self._lock:
                     try:
@@ -145,7 +165,7 @@ class SyncTLSStream(SyncStream):
         timeout = finite(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         view = memoryview(data)
-        with map_exceptions(WRITE_ERRORS):
+        with _map_errors(WRITE_ERRORS, timeout):
             while view:
                 with self._lock:
                     try:
@@ -223,6 +243,7 @@ class SyncBackend:
         local_address: str | None = None,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream:
+        check_port(port)
         sock = await open_socket(
             _CONNECTOR,
             host,

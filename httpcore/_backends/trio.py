@@ -44,7 +44,14 @@ from .._exceptions import (
     WriteTimeout,
 )
 from .base import NetworkStream, SocketOption
-from .common import apply_socket_options, check_unix_sockets, is_socket_readable
+from .common import (
+    HANDSHAKE_CUT_SHORT,
+    apply_socket_options,
+    check_port,
+    check_unix_sockets,
+    handshake_cut_short,
+    is_socket_readable,
+)
 from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
 
 _BROKEN = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
@@ -135,6 +142,9 @@ class TrioStream:
                 await tls.do_handshake()
         except BaseException as exc:
             self.close_nowait()
+            for error in (exc, exc.__cause__):
+                if isinstance(error, HANDSHAKE_CUT_SHORT):
+                    raise handshake_cut_short(error) from exc
             if isinstance(exc, (trio.TooSlowError, *_BROKEN)):
                 raise _translate(exc, timeout, ConnectTimeout, ConnectError) from exc
             raise
@@ -206,6 +216,7 @@ class TrioBackend:
         local_address: str | None = None,
         socket_options: typing.Iterable[SocketOption] | None = None,
     ) -> NetworkStream:
+        check_port(port)
         try:
             raw = await open_socket(
                 _CONNECTOR,

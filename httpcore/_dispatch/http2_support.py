@@ -10,10 +10,12 @@ import logging
 import threading
 import typing
 
+import h2.config
 import h2.connection
 import h2.events
+import h2.exceptions
 from h2.errors import ErrorCodes
-from hyperframe.frame import Frame, GoAwayFrame
+from hyperframe.frame import DataFrame, Frame, GoAwayFrame, HeadersFrame
 
 from .._content import ByteStream
 from .._exceptions import ReadTimeout, RemoteProtocolError, TransportError
@@ -24,6 +26,8 @@ from .trace import report, trace
 logger = logging.getLogger("httpcore.http2")
 
 if typing.TYPE_CHECKING:  # pragma: no cover
+    from h2._typing import Buffer
+
     from .http2 import HTTP2Protocol
 
 # Hop-by-hop headers have no place in HTTP/2 (RFC 9113 8.2.2); Host becomes
@@ -39,6 +43,10 @@ DROPPED_HEADERS = frozenset(
     }
 )
 
+
+# Responses that never have a body (RFC 9110 6.4.1).
+NO_CONTENT_STATUS = frozenset({b"204", b"304"})
+MAX_INFORMATIONAL = 100  # 1xx responses allowed before the final one
 
 StreamEvent = typing.Union[
     h2.events.ResponseReceived,
@@ -68,6 +76,46 @@ class H2Connection(h2.connection.H2Connection):
     the protocol opens no new stream afterwards.
     """
 
+    def __init__(self, config: h2.config.H2Configuration) -> None:
+        super().__init__(config=config)
+        self._preface: bytearray | None = bytearray()  # first bytes, until checked
+
+    def receive_data(self, data: Buffer) -> list[h2.events.Event]:
+        if self._preface is not None:
+            self._check_preface(data)
+        events = super().receive_data(data)
+        # h2 checks a frame's length once the whole frame has arrived: a peer
+        # that does not speak HTTP/2 would have it buffer up to 16 MiB first.
+        pending = self.incoming_buffer._data
+        if len(pending) >= 3:
+            length = int.from_bytes(pending[:3], "big")
+            if length > self.max_inbound_frame_size:
+                self._terminate_connection(ErrorCodes.FRAME_SIZE_ERROR)
+                raise h2.exceptions.FrameTooLargeError(
+                    f"Received a frame of {length} bytes, more than the "
+                    f"{self.max_inbound_frame_size} allowed."
+                )
+        return events
+
+    def _check_preface(self, data: Buffer) -> None:
+        """RFC 9113 3.4: the server's preface is a SETTINGS frame."""
+        assert self._preface is not None
+        head = self._preface
+        head += memoryview(data)[: 9 - len(head)]
+        # Type SETTINGS, no ACK flag, stream 0: as far as the bytes go.
+        if (
+            (len(head) > 3 and head[3] != 0x04)
+            or (len(head) > 4 and head[4] & 0x01)
+            or any(head[5:9])
+        ):
+            self._preface = None
+            raise h2.exceptions.ProtocolError(
+                "The server did not answer in HTTP/2 (its first frame is not "
+                f"SETTINGS): it sent {bytes(memoryview(data)[:32])!r}"
+            )
+        if len(head) == 9:
+            self._preface = None
+
     def _receive_goaway_frame(
         self, frame: GoAwayFrame
     ) -> tuple[list[Frame], list[h2.events.Event]]:
@@ -80,6 +128,52 @@ class H2Connection(h2.connection.H2Connection):
         event.additional_data = frame.additional_data or None
         return [], [event]
 
+    # A response whose body does not match its content-length, or a body on
+    # a 204, a 304 or a HEAD response, is malformed: RFC 9113 8.1.1 makes that
+    # an error of its stream, where h2 ends the whole connection.
+
+    def _receive_headers_frame(
+        self, frame: HeadersFrame
+    ) -> tuple[list[Frame], list[h2.events.Event]]:
+        frames, events = super()._receive_headers_frame(frame)
+        for event in events:
+            if isinstance(event, h2.events.ResponseReceived) and not (
+                event.stream_ended
+            ):
+                status = next((v for k, v in event.headers if k == b":status"), b"")
+                if status in NO_CONTENT_STATUS:
+                    # h2 expects a body as long as the content-length (which
+                    # here describes another response) or any body at all.
+                    self.streams[frame.stream_id]._expected_content_length = 0
+        return frames, events
+
+    def _receive_data_frame(
+        self, frame: DataFrame
+    ) -> tuple[list[Frame], list[h2.events.Event]]:
+        try:
+            return super()._receive_data_frame(frame)
+        except h2.exceptions.InvalidBodyLengthError as exc:
+            stream_id = frame.stream_id
+            frames = self.streams[stream_id].reset_stream(ErrorCodes.PROTOCOL_ERROR)
+            # Nobody reads this frame: hand its share of the window back.
+            self.acknowledge_received_data(frame.flow_controlled_length, stream_id)
+            event = MalformedResponse(
+                stream_id=stream_id,
+                error_code=ErrorCodes.PROTOCOL_ERROR,
+                remote_reset=False,
+            )
+            event.reason = (
+                f"{exc.actual_length} bytes of body where "
+                f"{exc.expected_length} were expected"
+            )
+            return frames, [event]
+
+
+class MalformedResponse(h2.events.StreamReset):
+    """The stream reset because its response broke the rules (PROTOCOL_ERROR)."""
+
+    reason = ""
+
 
 class Exchange:
     """One request on the connection: its stream and how far it got."""
@@ -88,6 +182,7 @@ class Exchange:
         "done",
         "expect_continue",
         "idempotent",
+        "informational",
         "request",
         "responded",
         "reused",
@@ -108,6 +203,7 @@ class Exchange:
         self.sent_all = False
         self.responded = False
         self.done = False  # its slot is given back (or queued to be)
+        self.informational = 0  # 1xx responses received
 
 
 class Guard:
@@ -245,6 +341,15 @@ async def report_informational(
     """A 1xx response on the stream: skipped, and reported to `trace`."""
     exchange.responded = True  # the server has the request
     status = next((int(v) for k, v in event.headers if k == b":status"), 0)
+    if status == 101:
+        # RFC 9113 8.6: HTTP/2 has no protocol switch.
+        raise RemoteProtocolError("Malformed HTTP/2 response: status 101.")
+    exchange.informational += 1
+    if exchange.informational > MAX_INFORMATIONAL:
+        # A server could otherwise hold the request forever with 1xx.
+        raise RemoteProtocolError(
+            f"More than {MAX_INFORMATIONAL} informational (1xx) responses."
+        )
     await report(
         "http2.receive_informational_response",
         logger,
@@ -312,6 +417,17 @@ def copy_error(error: TransportError) -> TransportError:
     copy = type(error)(str(error))
     copy.__cause__ = error
     return copy
+
+
+def reset_message(event: h2.events.StreamReset) -> str:
+    """What a reset of the stream says to the user."""
+    name = error_name(event.error_code)
+    if isinstance(event, MalformedResponse):
+        return f"Malformed HTTP/2 response: {event.reason} ({name})."
+    if not event.remote_reset:
+        # h2 reset it: the server broke a rule of the stream (flow control...).
+        return f"The server broke HTTP/2's rules on the stream ({name})."
+    return f"The server reset the HTTP/2 stream ({name})."
 
 
 def error_name(code: int) -> str:

@@ -34,7 +34,7 @@ import h2.events
 import h2.settings
 from h2.errors import ErrorCodes
 from h2.settings import SettingCodes
-from hyperframe.frame import GoAwayFrame
+from hyperframe.frame import Frame, GoAwayFrame
 
 from tests.servers.scripted import ScriptedConnection
 
@@ -230,6 +230,15 @@ class H2Peer:
         self.flush()
         self.conn.send(frame.serialize())
 
+    def send_raw(self, data: bytes) -> None:
+        """Bytes written past h2 (after what h2 has queued): broken frames."""
+        self.flush()
+        self.conn.send(data)
+
+    def send_frames(self, *frames: Frame) -> None:
+        """Frames written past h2, which would refuse to send these."""
+        self.send_raw(b"".join(frame.serialize() for frame in frames))
+
     def update_settings(self, settings: dict[SettingCodes | int, int]) -> None:
         self.h2.update_settings(settings)
         self.flush()
@@ -237,6 +246,14 @@ class H2Peer:
     def ping(self, data: bytes = b"12345678") -> None:
         self.h2.ping(data)
         self.flush()
+
+
+def raw_frame(
+    frame_type: int, stream_id: int, payload: bytes = b"", flags: int = 0
+) -> bytes:
+    """A frame's bytes, built by hand: hyperframe refuses to build broken ones."""
+    header = len(payload).to_bytes(3, "big") + bytes([frame_type, flags])
+    return header + stream_id.to_bytes(4, "big") + payload
 
 
 Script = Callable[[H2Peer], object]

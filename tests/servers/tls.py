@@ -8,6 +8,7 @@ unrelated authority: trusting it instead must make verification fail.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import ssl
 from pathlib import Path
@@ -40,6 +41,23 @@ def unknown_ca() -> trustme.CA:
 def unknown_ca_server_cert() -> trustme.LeafCert:
     """A server certificate for the same names, issued by `unknown_ca()`."""
     return unknown_ca().issue_cert(*SERVER_IDENTITIES)
+
+
+@functools.cache
+def wrong_host_cert() -> trustme.LeafCert:
+    """A certificate from `ca()` for a name no test connects to."""
+    return ca().issue_cert("other.invalid")
+
+
+@functools.cache
+def expired_cert() -> trustme.LeafCert:
+    """A certificate from `ca()` for the test names, expired a day ago."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return ca().issue_cert(
+        *SERVER_IDENTITIES,
+        not_before=now - datetime.timedelta(days=30),
+        not_after=now - datetime.timedelta(days=1),
+    )
 
 
 def write_ca_file(path: str | Path, authority: trustme.CA | None = None) -> str:
