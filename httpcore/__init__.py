@@ -60,6 +60,7 @@ from ._exceptions import (
 )
 from ._headers import Headers
 from ._models import AsyncResponse, Request, Response
+from ._retries import Retry
 from ._status_codes import StatusCode
 from ._urls import URL, Origin, QueryParams
 
@@ -109,6 +110,7 @@ __all__ = [
     "Response",
     "ResponseClosed",
     "ResponseNotRead",
+    "Retry",
     "SOCKSProxy",
     "StatusCode",
     "StreamConsumed",

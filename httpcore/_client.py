@@ -7,8 +7,13 @@ How it works. The logic of sending is written once, async, in `_ClientCore`:
 _send_async -> redirect flow (a generator: _redirects.py), per hop:
                  the hop's auth (hop_auth: _sending.py), then
                  auth flow (a generator: _auth.py, _digest.py), per request:
-                   request hooks -> dispatcher -> cookie jar -> response hooks
+                   retry flow (a generator: _retries.py), per attempt:
+                     request hooks -> dispatcher -> cookie jar -> response hooks
 ```
+
+A `Timeout(total=...)` is given its deadline as `_send_async` starts: the
+timeout passed down is then bounded by it at every wait, the body's reads
+included (see `with_deadline` in _config.py).
 
 `AsyncClient` awaits it. `Client` runs the very same coroutines on the sync
 backend: its pool is an `AsyncConnectionPool(backend="sync")`, whose
@@ -23,6 +28,7 @@ from __future__ import annotations
 import datetime
 import functools
 import inspect
+import logging
 import time
 import typing
 
@@ -41,20 +47,28 @@ from ._config import (
     TimeoutTypes,
     VerifyTypes,
     ssl_context_for,
+    time_left,
+    with_deadline,
 )
 from ._content import is_replayable, not_replayable
 from ._cookies import CookieTypes
 from ._dispatch.base import AsyncDispatcher
+from ._dispatch.common import resolve_backend
 from ._dispatch.connection_pool import AsyncConnectionPool
 from ._dispatch.proxy import proxy_dispatcher
+from ._dispatch.trace import safe_url
+from ._exceptions import RequestError
 from ._headers import HeaderTypes
 from ._models import AsyncResponse, BaseResponse, Request, Response, check_request
 from ._params import QueryParamTypes
 from ._proxies import ProxyDispatch, ProxyRoutes
 from ._redirects import RedirectFlow, is_followable, redirect_flow
+from ._retries import Attempt, Retry, RetryTypes, retry_flow
 from ._sending import SendOptions, discard, hop_auth, take_url_credentials
 
 __all__ = ["AsyncClient", "Client"]
+
+logger = logging.getLogger("httpcore.client")
 
 ProxiesTypes = typing.Any
 
@@ -137,6 +151,7 @@ class _ClientCore(BaseClient[_T]):
         dispatch: typing.Any = None,
         event_hooks: EventHooks | None = None,
         backend: str | Backend | None = None,
+        retries: RetryTypes = None,
     ) -> None:
         if not isinstance(max_redirects, int) or max_redirects < 0:
             raise ValueError(
@@ -150,6 +165,8 @@ class _ClientCore(BaseClient[_T]):
         self.base_url = base_url
         self.event_hooks = event_hooks
         self.max_redirects = max_redirects
+        self.retries = retries
+        self._backend_choice = backend
         self._verify = verify
         self._cert = cert
         self._trust_env = trust_env
@@ -277,6 +294,8 @@ class _ClientCore(BaseClient[_T]):
     ) -> AsyncResponse:
         self._check_open()
         check_request(request)
+        # A `total` counts from here, over every hop, round and retry.
+        options.timeout = with_deadline(options.timeout)
         flow = redirect_flow(request, self.max_redirects, self._cookies)
         return await self._chain(flow, next(flow), [], options)
 
@@ -285,6 +304,8 @@ class _ClientCore(BaseClient[_T]):
     ) -> AsyncResponse:
         """The hop after `previous` (closed already): what `response.next()` runs."""
         self._check_open()
+        # A new call: a `total` counts afresh (`Timeout()` drops the deadline).
+        pending.options.timeout = with_deadline(Timeout(pending.options.timeout))
         request = pending.flow.send(previous)
         history = [*previous.history, previous]
         return await self._chain(pending.flow, request, history, pending.options)
@@ -356,6 +377,42 @@ class _ClientCore(BaseClient[_T]):
             flow.close()
 
     async def _send_one(self, request: Request, options: SendOptions) -> AsyncResponse:
+        """One request, sent again as the client's `Retry` says."""
+        retry = self._retry
+        if retry is None:
+            return await self._send_attempt(request, options)
+        flow = retry_flow(request, retry, time_left=lambda: time_left(options.timeout))
+        try:
+            attempt = next(flow)
+            while True:
+                if attempt.wait > 0:
+                    await resolve_backend(self._sleep_backend()).sleep(attempt.wait)
+                try:
+                    response = await self._send_attempt(attempt.request, options)
+                except RequestError as exc:
+                    attempt = flow.throw(exc)  # raises `exc` when it is final
+                else:
+                    try:
+                        attempt = flow.send(response)
+                    except StopIteration:
+                        return response
+                    except BaseException:
+                        await response.aclose()
+                        raise
+                    try:
+                        await discard(response)
+                    except RequestError:
+                        pass  # closed: its connection is not reused
+                _log_retry(attempt, retry)
+        finally:
+            flow.close()
+
+    def _sleep_backend(self) -> str | Backend | None:
+        return "sync" if self._is_sync else self._backend_choice
+
+    async def _send_attempt(
+        self, request: Request, options: SendOptions
+    ) -> AsyncResponse:
         """One request through the dispatcher, with hooks and the cookie jar."""
         if options.ssl_context is not None:
             request.extensions["ssl_context"] = options.ssl_context
@@ -389,6 +446,19 @@ class _ClientCore(BaseClient[_T]):
         if not self._closed:
             self._closed = True
             await self._dispatch.close()
+
+
+def _log_retry(attempt: Attempt, retry: Retry) -> None:
+    request = attempt.request
+    logger.debug(
+        "retry %d of %d for %s %s in %.3g s, after %s",
+        attempt.number,
+        retry.total,
+        request.method,
+        safe_url(request),
+        attempt.wait,
+        attempt.reason,
+    )
 
 
 class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
@@ -435,6 +505,9 @@ class AsyncClient(_ClientCore[typing.Awaitable[AsyncResponse]]):
     - `event_hooks`: `{"request": [...], "response": [...]}`, functions or
       async functions called with each request and each response.
     - `backend`: `"asyncio"`, `"sync"`, or None to detect the running library.
+    - `retries`: None or 0 (the default: no retries), an int `n`
+      (`Retry(total=n)`), or a `Retry`: which failures and responses are
+      sent again, how often, after how long. See the timeouts page.
     """
 
     async def _run(self, request: Request, options: SendOptions) -> AsyncResponse:
@@ -503,6 +576,7 @@ class Client(_ClientCore[Response]):
         trust_env: bool = True,
         dispatch: typing.Any = None,
         event_hooks: EventHooks | None = None,
+        retries: RetryTypes = None,
     ) -> None:
         super().__init__(
             auth=auth,
@@ -520,6 +594,7 @@ class Client(_ClientCore[Response]):
             trust_env=trust_env,
             dispatch=dispatch,
             event_hooks=event_hooks,
+            retries=retries,
         )
 
     def _run(self, request: Request, options: SendOptions) -> Response:

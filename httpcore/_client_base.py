@@ -29,6 +29,7 @@ from ._headers import Headers, HeaderTypes
 from ._models import Request
 from ._multipart import RequestFiles
 from ._params import QueryParams, QueryParamTypes
+from ._retries import Retry, RetryTypes, build_retry
 from ._urls import URL
 
 __all__ = ["USER_AGENT", "BaseClient", "EventHooks", "join_base_url"]
@@ -140,6 +141,18 @@ class BaseClient(typing.Generic[_T]):
     @timeout.setter
     def timeout(self, timeout: TimeoutTypes) -> None:
         self._timeout = Timeout(timeout)
+
+    @property
+    def retries(self) -> Retry | None:
+        """
+        The `Retry` policy of every request, or None (no retries); set it to
+        an int `n` (`Retry(total=n)`), a `Retry`, or None / 0.
+        """
+        return self._retry
+
+    @retries.setter
+    def retries(self, retries: RetryTypes) -> None:
+        self._retry = build_retry(retries)
 
     @property
     def base_url(self) -> URL | None:

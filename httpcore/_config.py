@@ -14,10 +14,18 @@ import math
 import os
 import ssl
 import threading
+import time
 import typing
 
 import certifi
 
+from ._exceptions import (
+    ConnectTimeout,
+    PoolTimeout,
+    ReadTimeout,
+    TimeoutException,
+    WriteTimeout,
+)
 from ._urls import URL
 
 __all__ = [
@@ -31,6 +39,9 @@ __all__ = [
     "TimeoutTypes",
     "VerifyTypes",
     "ssl_context_for",
+    "time_left",
+    "total_exceeded",
+    "with_deadline",
 ]
 
 CertTypes = typing.Union[str, tuple[str, str], tuple[str, str, str]]
@@ -59,20 +70,30 @@ class Timeout:
     - `read`: waiting for each chunk of data from the server.
     - `write`: sending each chunk of the request.
     - `pool`: waiting for a free connection from the pool.
+    - `total` (keyword only, `None` by default): the whole request, every
+      redirect, auth round, retry and backoff sleep included, and reading
+      the body. Each wait is then bounded by what is left of it too; when
+      that runs out, the phase's usual exception (`ReadTimeout`...) says
+      the total timeout was exceeded.
 
     ```python
     Timeout(10.0)                 # 10 s for every phase
     Timeout(10.0, connect=2.0)    # 2 s to connect, 10 s for the rest
+    Timeout(10.0, total=30.0)     # and 30 s for the whole request
     Timeout(None)                 # no timeouts at all
     ```
     """
 
-    __slots__ = ("connect", "pool", "read", "write")
+    __slots__ = ("_connect", "_deadline", "_pool", "_read", "_total", "_write")
 
-    connect: float | None
-    read: float | None
-    write: float | None
-    pool: float | None
+    _connect: float | None
+    _read: float | None
+    _write: float | None
+    _pool: float | None
+    _total: float | None
+    # An absolute `time.monotonic()` time, fixed by `with_deadline()` when a
+    # request starts: then each phase is what is left until it, if less.
+    _deadline: float | None
 
     def __init__(
         self,
@@ -82,48 +103,156 @@ class Timeout:
         read: float | _Unset | None = UNSET,
         write: float | _Unset | None = UNSET,
         pool: float | _Unset | None = UNSET,
+        total: float | None = None,
     ) -> None:
         default: float | None
+        self._deadline = None
         if isinstance(timeout, Timeout):
-            if any(v is not UNSET for v in (connect, read, write, pool)):
+            given = (connect, read, write, pool)
+            if any(v is not UNSET for v in given) or total is not None:
                 raise TypeError("Pass either a Timeout or per-phase values, not both.")
-            self.connect, self.read = timeout.connect, timeout.read
-            self.write, self.pool = timeout.write, timeout.pool
+            self._connect, self._read = timeout._connect, timeout._read
+            self._write, self._pool = timeout._write, timeout._pool
+            self._total = timeout._total
             return
+        self._total = _check(total)
         if isinstance(timeout, tuple):
             values = [*timeout, *([None] * (4 - len(timeout)))]
             if len(timeout) > 4:
                 raise TypeError("A timeout tuple has at most 4 values.")
-            self.connect, self.read, self.write, self.pool = (_check(v) for v in values)
+            checked = [_check(v) for v in values]
+            self._connect, self._read, self._write, self._pool = checked
             return
         if timeout is UNSET:
             default = 5.0
         else:
             default = _check(typing.cast(float | None, timeout))
-        self.connect = default if connect is UNSET else _check(connect)
-        self.read = default if read is UNSET else _check(read)
-        self.write = default if write is UNSET else _check(write)
-        self.pool = default if pool is UNSET else _check(pool)
+        self._connect = default if connect is UNSET else _check(connect)
+        self._read = default if read is UNSET else _check(read)
+        self._write = default if write is UNSET else _check(write)
+        self._pool = default if pool is UNSET else _check(pool)
+
+    @property
+    def connect(self) -> float | None:
+        """Seconds to connect (TCP and TLS), or `None`."""
+        if self._deadline is None:
+            return self._connect
+        return self._left(self._connect, "connect")
+
+    @property
+    def read(self) -> float | None:
+        """Seconds to wait for each chunk of the response, or `None`."""
+        if self._deadline is None:
+            return self._read
+        return self._left(self._read, "read")
+
+    @property
+    def write(self) -> float | None:
+        """Seconds to wait to send each chunk of the request, or `None`."""
+        if self._deadline is None:
+            return self._write
+        return self._left(self._write, "write")
+
+    @property
+    def pool(self) -> float | None:
+        """Seconds to wait for a connection from the pool, or `None`."""
+        if self._deadline is None:
+            return self._pool
+        return self._left(self._pool, "pool")
+
+    @property
+    def total(self) -> float | None:
+        """Seconds for the whole request, or `None` (no overall limit)."""
+        return self._total
+
+    def _left(self, limit: float | None, phase: str) -> float | None:
+        """`limit`, or the time left until the deadline when that is less."""
+        left = typing.cast(float, self._deadline) - time.monotonic()
+        if left <= 0:
+            # Never hand a backend 0 (a non-blocking socket): fail now.
+            raise _exceeded(self, _PHASE_ERRORS[phase])
+        return left if limit is None or left < limit else limit
+
+    def _values(self) -> tuple[float | None, ...]:
+        return (self._connect, self._read, self._write, self._pool, self._total)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Timeout) and (
-            self.connect,
-            self.read,
-            self.write,
-            self.pool,
-        ) == (other.connect, other.read, other.write, other.pool)
+        return isinstance(other, Timeout) and self._values() == other._values()
 
     def __hash__(self) -> int:
-        return hash((self.connect, self.read, self.write, self.pool))
+        return hash(self._values())
 
     def __repr__(self) -> str:
-        phases = {self.connect, self.read, self.write, self.pool}
+        total = "" if self._total is None else f", total={self._total}"
+        phases = {self._connect, self._read, self._write, self._pool}
         if len(phases) == 1:
-            return f"Timeout(timeout={self.connect})"
+            return f"Timeout(timeout={self._connect}{total})"
         return (
-            f"Timeout(connect={self.connect}, read={self.read}, "
-            f"write={self.write}, pool={self.pool})"
+            f"Timeout(connect={self._connect}, read={self._read}, "
+            f"write={self._write}, pool={self._pool}{total})"
         )
+
+
+def with_deadline(timeout: Timeout) -> Timeout:
+    """
+    `timeout` with its `total` counted from now: what the outermost entry
+    point of a request (the client's send, the pool's) passes down. The same
+    object when there is no total, or when its deadline is fixed already.
+    """
+    if timeout._total is None or timeout._deadline is not None:
+        return timeout
+    bound = Timeout(timeout)
+    bound._deadline = time.monotonic() + timeout._total
+    return bound
+
+
+def time_left(timeout: Timeout) -> float | None:
+    """Seconds left until `timeout`'s deadline (maybe <= 0), None without one."""
+    if timeout._deadline is None:
+        return None
+    return timeout._deadline - time.monotonic()
+
+
+# A wait cut short by the deadline times out at the deadline, give or take
+# the backends' clock rounding; a phase's own timeout that happens to end
+# within this of it is reported as the total's too.
+_DEADLINE_SLACK = 0.002
+
+
+def total_exceeded(timeout: Timeout, exc: TimeoutException) -> TimeoutException:
+    """
+    The error to raise for `exc`, a phase's timeout: one of the same class
+    that says the total timeout was exceeded when the deadline is what
+    expired, else `exc` itself.
+    """
+    left = time_left(timeout)
+    if left is None or left > _DEADLINE_SLACK or _TOTAL_MARK in str(exc):
+        return exc
+    error = _exceeded(timeout, type(exc))
+    error._request = exc._request
+    error.__cause__ = exc  # as `raise error from exc` would
+    error.__suppress_context__ = True
+    return error
+
+
+def _exceeded(timeout: Timeout, error: type[TimeoutException]) -> TimeoutException:
+    what = _PHASE_WORDS.get(error, "")
+    return error(f"Timed out{what}: {_TOTAL_MARK} of {timeout._total} s was exceeded.")
+
+
+_TOTAL_MARK = "the total timeout"
+_PHASE_ERRORS: dict[str, type[TimeoutException]] = {
+    "connect": ConnectTimeout,
+    "read": ReadTimeout,
+    "write": WriteTimeout,
+    "pool": PoolTimeout,
+}
+_PHASE_WORDS: dict[type[TimeoutException], str] = {
+    ConnectTimeout: " while connecting",
+    ReadTimeout: " while reading the response",
+    WriteTimeout: " while sending the request",
+    PoolTimeout: " while waiting for a connection from the pool",
+}
 
 
 def _check(value: typing.Any) -> float | None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 import httpcore
-from httpcore._config import ssl_context_for
+from httpcore._config import (
+    ssl_context_for,
+    time_left,
+    total_exceeded,
+    with_deadline,
+)
 
 
 def test_timeout_defaults_to_five_seconds_everywhere():
@@ -48,11 +53,79 @@ def test_timeout_none_and_tuple_and_copy():
         ((-1,), {}, ValueError),
         (((1, 2, 3, 4, 5),), {}, TypeError),
         ((httpcore.Timeout(),), {"read": 1}, TypeError),
+        ((httpcore.Timeout(),), {"total": 1}, TypeError),
+        ((), {"total": -1}, ValueError),
+        ((), {"total": "1"}, TypeError),
     ],
 )
 def test_timeout_rejects_bad_values(args, kwargs, error):
     with pytest.raises(error):
         httpcore.Timeout(*args, **kwargs)
+
+
+def test_timeout_total_is_none_by_default():
+    assert httpcore.Timeout().total is None
+    assert httpcore.Timeout(None, total=float("inf")).total is None
+
+
+def test_timeout_total_in_equality_hash_and_repr():
+    timeout = httpcore.Timeout(10, total=30)
+    assert timeout.total == 30.0
+    assert timeout.read == 10.0  # no deadline yet: the phases as given
+    assert timeout == httpcore.Timeout(10.0, total=30.0)
+    assert hash(timeout) == hash(httpcore.Timeout(10.0, total=30.0))
+    assert timeout != httpcore.Timeout(10.0)
+    assert timeout != httpcore.Timeout(10.0, total=31.0)
+    assert repr(timeout) == "Timeout(timeout=10.0, total=30.0)"
+    assert repr(httpcore.Timeout(10, connect=2, total=30)) == (
+        "Timeout(connect=2.0, read=10.0, write=10.0, pool=10.0, total=30.0)"
+    )
+    assert httpcore.Timeout(timeout) == timeout  # a copy keeps the total
+    assert httpcore.Timeout((1, 2), total=3).total == 3.0
+
+
+def test_a_deadline_bounds_every_phase_by_the_time_left():
+    timeout = with_deadline(httpcore.Timeout(10.0, connect=None, total=1.0))
+    for phase in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+        assert phase is not None and 0 < phase <= 1.0
+    assert with_deadline(timeout) is timeout  # fixed once, by the outermost caller
+    # Equal as configurations; a copy drops the deadline.
+    assert timeout == httpcore.Timeout(10.0, connect=None, total=1.0)
+    assert httpcore.Timeout(timeout).read == 10.0
+    short = with_deadline(httpcore.Timeout(0.5, total=10.0))
+    assert short.read == 0.5  # the phase's own limit, when it is less
+
+
+def test_no_total_means_no_deadline():
+    timeout = httpcore.Timeout(2.0)
+    assert with_deadline(timeout) is timeout
+    assert time_left(timeout) is None
+
+
+def test_a_phase_read_past_the_deadline_raises_its_timeout():
+    timeout = with_deadline(httpcore.Timeout(10.0, total=0.0))
+    for phase, error in [
+        ("connect", httpcore.ConnectTimeout),
+        ("read", httpcore.ReadTimeout),
+        ("write", httpcore.WriteTimeout),
+        ("pool", httpcore.PoolTimeout),
+    ]:
+        with pytest.raises(error, match=r"the total timeout of 0\.0 s was exceeded"):
+            getattr(timeout, phase)
+
+
+def test_total_exceeded_rewords_a_timeout_at_the_deadline_only():
+    request = httpcore.Request("GET", "http://127.0.0.1/")
+    original = httpcore.ReadTimeout("Timed out after 0.2 seconds.", request=request)
+    expired = with_deadline(httpcore.Timeout(10.0, total=0.0))
+    error = total_exceeded(expired, original)
+    assert type(error) is httpcore.ReadTimeout
+    assert "reading the response: the total timeout of 0.0 s" in str(error)
+    assert error.__cause__ is original and error.request is request
+    assert total_exceeded(expired, error) is error  # said already
+    pending = with_deadline(httpcore.Timeout(10.0, total=60.0))
+    assert total_exceeded(pending, original) is original
+    assert total_exceeded(httpcore.Timeout(10.0), original) is original
 
 
 def test_pool_limits():

@@ -11,7 +11,9 @@ from .._models import AsyncResponse, Request
 
 
 class _Sender(typing.Protocol):
-    async def send(self, request: Request) -> AsyncResponse: ...
+    async def send(
+        self, request: Request, *, timeout: Timeout | float | None = None
+    ) -> AsyncResponse: ...
 
 
 def resolve_backend(backend: str | Backend | None) -> Backend:
@@ -73,13 +75,19 @@ def timeout_from(
 
 
 class StreamContext:
-    def __init__(self, pool: _Sender, request: Request) -> None:
+    def __init__(
+        self,
+        pool: _Sender,
+        request: Request,
+        timeout: Timeout | float | None = None,
+    ) -> None:
         self._pool = pool
         self._request = request
+        self._timeout = timeout
         self._response: AsyncResponse | None = None
 
     async def __aenter__(self) -> AsyncResponse:
-        self._response = await self._pool.send(self._request)
+        self._response = await self._pool.send(self._request, timeout=self._timeout)
         return self._response
 
     async def __aexit__(self, *args: object) -> None:

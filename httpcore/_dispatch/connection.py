@@ -24,7 +24,7 @@ import ssl
 import typing
 
 from .._backends.base import Backend, NetworkStream, SocketOption
-from .._config import Timeout
+from .._config import Timeout, time_left
 from .._exceptions import ConnectError, ConnectTimeout
 from .._models import AsyncResponse, Request
 from .._urls import Origin
@@ -120,6 +120,9 @@ class AsyncHTTPConnection:
                 if attempt >= retries:
                     raise
                 delay = RETRY_BACKOFF * (2**attempt)
+                left = time_left(timeout)
+                if left is not None and delay >= left:
+                    raise  # the wait would end past the total timeout
                 if logger.isEnabledFor(logging.DEBUG):
                     logger.debug(
                         "connect attempt %d to %r failed; retrying in %s s",

@@ -50,8 +50,15 @@ from .._config import (
     Timeout,
     VerifyTypes,
     ssl_context_for,
+    total_exceeded,
+    with_deadline,
 )
-from .._exceptions import PoolTimeout, RequestError, UnsupportedProtocol
+from .._exceptions import (
+    PoolTimeout,
+    RequestError,
+    TimeoutException,
+    UnsupportedProtocol,
+)
 from .._models import AsyncResponse, Request, check_request
 from .common import StreamContext, resolve_backend, timeout_from
 from .connection import AsyncHTTPConnection, ConnectionState, PoolKey
@@ -78,6 +85,14 @@ class AsyncConnectionPool(PoolState):
     `http2=True` offers HTTP/2 by ALPN to https servers, alongside HTTP/1.1;
     `http1=False, http2=True` speaks HTTP/2 only, by prior knowledge (h2c) to
     http servers. Many requests to one origin then share one connection.
+
+    An HTTP/1.1 response that breaks the protocol raises `RemoteProtocolError`:
+    among others, a head larger than 100 KiB, more than 100 header fields,
+    or more than 20 informational (1xx) responses before the final one. A
+    connection is kept alive only when the response's framing leaves no doubt
+    (nothing arrived past its end, no Content-Length beside
+    Transfer-Encoding); otherwise it is closed, so that stray bytes are never
+    read as the next response.
     """
 
     def __init__(
@@ -144,12 +159,13 @@ class AsyncConnectionPool(PoolState):
         headers: typing.Any = None,
         content: typing.Any = None,
         extensions: dict[str, typing.Any] | None = None,
+        timeout: Timeout | float | None = None,
     ) -> AsyncResponse:
         """Send a request and read its whole body."""
         request = Request(
             method, url, headers=headers, content=content, extensions=extensions
         )
-        response = await self.send(request)
+        response = await self.send(request, timeout=timeout)
         try:
             await response.read()
         finally:
@@ -164,25 +180,30 @@ class AsyncConnectionPool(PoolState):
         headers: typing.Any = None,
         content: typing.Any = None,
         extensions: dict[str, typing.Any] | None = None,
+        timeout: Timeout | float | None = None,
     ) -> StreamContext:
         """`async with pool.stream(...) as response`: the body is not read yet."""
         request = Request(
             method, url, headers=headers, content=content, extensions=extensions
         )
-        return StreamContext(self, request)
+        return StreamContext(self, request, timeout)
 
     async def send(
         self, request: Request, *, timeout: Timeout | float | None = None
     ) -> AsyncResponse:
         """Send one request; the response's body is left unread."""
+        # A `total` counts from here, unless a client fixed its deadline.
+        timeout = with_deadline(timeout_from(request, timeout, self._timeout))
         try:
             check_trace(request, asynchronous=self.backend.name != "sync")
-            return await self._send(
-                request, timeout_from(request, timeout, self._timeout)
-            )
+            return await self._send(request, timeout)
         except RequestError as exc:
             if exc._request is None:
                 exc._request = request
+            if isinstance(exc, TimeoutException):
+                error = total_exceeded(timeout, exc)
+                if error is not exc:
+                    raise error from exc
             raise
 
     async def close(self) -> None:

@@ -9,7 +9,18 @@ and the connection can serve another.
 Besides the plain exchange:
 
 - Informational (1xx) responses are skipped, and reported to `trace` as
-  `http11.receive_informational_response`.
+  `http11.receive_informational_response`; more than
+  `MAX_INFORMATIONAL_RESPONSES` of them before the final response is an error.
+- Limits on what a server may send: a response head (or chunk header) still
+  incomplete after `MAX_HEADER_BYTES` bytes (h11 checks between reads, so a
+  head that completes within the same read may be up to `READ_SIZE` longer),
+  more than `MAX_RESPONSE_HEADERS` header fields (as http.client), or an HTTP
+  version other than 1.x is a `RemoteProtocolError`.
+- A connection is reused only when its framing is beyond doubt: the response
+  ended cleanly, nothing more arrived after it (bytes past a Content-Length,
+  or a body on a HEAD, 204 or 304 response, would be read as the next
+  response: response smuggling), and it did not carry both Content-Length and
+  Transfer-Encoding (parsed by Transfer-Encoding, RFC 9112 6.3, then closed).
 - `Expect: 100-continue` (a header the caller sets): the head goes out
   alone, then the body once a 100 arrives, or after `expect_100_timeout`
   seconds (an extension; 1 s by default) without an answer. A final response
@@ -31,14 +42,16 @@ import h11
 
 from .._backends.base import NetworkStream
 from .._backends.streams import UpgradedStream
-from .._config import Timeout
+from .._config import Timeout, total_exceeded
 from .._content import ByteStream
 from .._exceptions import (
     LocalProtocolError,
     ReadError,
     ReadTimeout,
     RemoteProtocolError,
+    TimeoutException,
     WriteError,
+    WriteTimeout,
     map_exceptions,
 )
 from .._models import AsyncResponse, Request
@@ -46,10 +59,16 @@ from .trace import report, trace
 
 READ_SIZE = 64 * 1024
 MAX_HEADER_BYTES = 100 * 1024
+MAX_RESPONSE_HEADERS = 100
+MAX_INFORMATIONAL_RESPONSES = 20
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 EXPECT_100_TIMEOUT = 1.0
 
 logger = logging.getLogger("httpcore.http11")
+_REQUEST_ERRORS = {
+    h11.LocalProtocolError: LocalProtocolError,
+    UnicodeError: LocalProtocolError,
+}
 # The response head: status, reason, headers, HTTP version.
 Head = tuple[int, bytes, list[tuple[bytes, bytes]], bytes]
 
@@ -70,9 +89,11 @@ class HTTP11Protocol:
     """The HTTP/1.1 side of one connection."""
 
     __slots__ = (
+        "_framing_doubtful",
         "_h11",
         "_on_detach",
         "_on_response_done",
+        "_response_bytes",
         "_stream",
         "detached",
         "requests_started",
@@ -92,6 +113,8 @@ class HTTP11Protocol:
         self._on_detach = on_detach
         self.requests_started = 0
         self.detached = False  # the stream belongs to an upgraded response
+        self._response_bytes = False  # did any byte of this response arrive?
+        self._framing_doubtful = False  # close, do not reuse, once it is done
 
     @property
     def stream(self) -> NetworkStream:
@@ -100,6 +123,7 @@ class HTTP11Protocol:
     async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
         reused = self.requests_started > 0
         self.requests_started += 1
+        self._response_bytes = False
         wrote_all = False
         head: Head | None = None
         try:
@@ -110,16 +134,29 @@ class HTTP11Protocol:
                 # The server may have answered early (a 413, say) and closed:
                 # read its response rather than report the failed write.
                 pass
+            except WriteTimeout:
+                # Stuck sending because the server stopped reading: if it
+                # has answered (an early 413), that answer says more.
+                if not self._stream.get_extra_info("is_readable"):
+                    raise
             if head is None:
-                head = await self._receive_response_head(request, timeout.read)
+                head = await self._receive_response_head(request, timeout)
         except (ReadError, WriteError, RemoteProtocolError) as exc:
-            no_response = self._h11.their_state is h11.SEND_RESPONSE
+            # Stale only if the server sent nothing at all: a malformed
+            # answer shows it did take the request.
+            no_response = not self._response_bytes
             if (
                 reused
                 and no_response
                 and (not wrote_all or request.method in IDEMPOTENT)
             ):
                 raise StaleConnection(exc) from exc
+            if reused and no_response:
+                raise type(exc)(
+                    f"{exc} The connection had served a request before and may "
+                    f"have gone stale, but a {request.method} request is not "
+                    "idempotent, so it was not sent again."
+                ) from exc
             raise
         status, reason, headers, http_version = head
         network_stream: NetworkStream = self._stream
@@ -132,7 +169,7 @@ class HTTP11Protocol:
             if self._on_detach is not None:
                 self._on_detach()
         else:
-            body = HTTP11Body(self, request, timeout.read)
+            body = HTTP11Body(self, request, timeout)
         return AsyncResponse(
             status,
             headers=headers,
@@ -148,13 +185,15 @@ class HTTP11Protocol:
     async def _send_request(self, request: Request, timeout: Timeout) -> Head | None:
         """Send the request; a final response that came instead of a 100."""
         target = request.extensions.get("target") or request.url.raw_path
-        if isinstance(target, str):
-            target = target.encode("ascii")
-        h11_request = h11.Request(
-            method=request.method.encode("ascii"),
-            target=target,
-            headers=request.headers.raw,
-        )
+        # check_request has refused what h11 would; this is the backstop.
+        with map_exceptions(_REQUEST_ERRORS):
+            if isinstance(target, str):
+                target = target.encode("ascii")
+            h11_request = h11.Request(
+                method=request.method.encode("ascii"),
+                target=target,
+                headers=request.headers.raw,
+            )
         stream = request.stream
         whole = stream._data if isinstance(stream, ByteStream) else None
         expect = whole != b"" and _expects_continue(request)
@@ -175,18 +214,19 @@ class HTTP11Protocol:
         async with trace("http11.send_request_body", logger, request, info):
             if whole is not None and not expect:
                 return None  # sent with the head
-            await self._send_body(request, timeout.write)
+            await self._send_body(request, timeout)
         return None
 
-    async def _send_body(self, request: Request, timeout: float | None) -> None:
+    async def _send_body(self, request: Request, timeout: Timeout) -> None:
+        # `timeout.write` is read per write: with a `total`, it shrinks.
         with map_exceptions({h11.LocalProtocolError: LocalProtocolError}):
             async for chunk in request.stream:
                 data = self._h11.send(h11.Data(data=chunk))
                 if data:
-                    await self._stream.write(data, timeout)
+                    await self._stream.write(data, timeout.write)
             data = self._h11.send(h11.EndOfMessage())
         if data:
-            await self._stream.write(data, timeout)
+            await self._stream.write(data, timeout.write)
 
     async def _wait_for_continue(
         self, request: Request, read_timeout: float | None
@@ -201,9 +241,7 @@ class HTTP11Protocol:
             return None  # no answer: send the body anyway (RFC 9110 10.1.1)
         return None if head[0] == 100 else head
 
-    async def _receive_response_head(
-        self, request: Request, timeout: float | None
-    ) -> Head:
+    async def _receive_response_head(self, request: Request, timeout: Timeout) -> Head:
         info = {"request": request}
         async with trace(
             "http11.receive_response_headers", logger, request, info
@@ -214,13 +252,21 @@ class HTTP11Protocol:
         return head
 
     async def _receive_head(
-        self, request: Request, timeout: float | None, until_continue: bool = False
+        self,
+        request: Request,
+        timeout: Timeout | float | None,
+        until_continue: bool = False,
     ) -> Head:
+        informational = 0
         while True:
             event = await self.receive_event(timeout)
             headers = event.headers.raw_items()
+            _check_head(event.http_version, headers)
             head = (event.status_code, bytes(event.reason), headers, event.http_version)
             if isinstance(event, h11.Response):
+                names = {name.lower() for name, _ in headers}
+                if b"content-length" in names and b"transfer-encoding" in names:
+                    self._framing_doubtful = True
                 return head
             # An informational response: a 101 ends HTTP on the connection
             # (h11 only accepts it after an Upgrade request); 100 Continue
@@ -240,19 +286,39 @@ class HTTP11Protocol:
             )
             if until_continue and event.status_code == 100:
                 return head
+            informational += 1
+            if informational > MAX_INFORMATIONAL_RESPONSES:
+                raise RemoteProtocolError(
+                    f"The server sent {informational} informational (1xx) "
+                    "responses and no final one (the limit is "
+                    f"MAX_INFORMATIONAL_RESPONSES={MAX_INFORMATIONAL_RESPONSES})."
+                )
 
-    async def receive_event(self, timeout: float | None) -> typing.Any:
+    async def receive_event(self, timeout: Timeout | float | None) -> typing.Any:
+        """The next h11 event; a `Timeout`'s `read` is taken per read (a
+        `total` shrinks it), a number is the limit of each read."""
         connection = self._h11
         while True:
-            with map_exceptions({h11.RemoteProtocolError: RemoteProtocolError}):
+            state = connection.their_state  # h11 moves to ERROR as it raises
+            try:
                 event = connection.next_event()
+            except h11.RemoteProtocolError as exc:
+                raise RemoteProtocolError(_explain(exc, state)) from exc
             if event is not h11.NEED_DATA:
                 return event
-            data = await self._stream.read(READ_SIZE, timeout)
+            limit = timeout.read if isinstance(timeout, Timeout) else timeout
+            data = await self._stream.read(READ_SIZE, limit)
             if not data and connection.their_state is h11.SEND_RESPONSE:
+                if connection.trailing_data[0]:
+                    raise RemoteProtocolError(
+                        "The server closed the connection in the middle of the "
+                        "response head."
+                    )
                 raise RemoteProtocolError(
                     "The server closed the connection without sending a response."
                 )
+            if data:
+                self._response_bytes = True
             connection.receive_data(data)
 
     def response_finished(self, complete: bool) -> None:
@@ -263,10 +329,47 @@ class HTTP11Protocol:
             complete
             and connection.our_state is h11.DONE
             and connection.their_state is h11.DONE
+            # Bytes past the end of the response are no answer to anything:
+            # never serve them as the next response.
+            and not connection.trailing_data[0]
+            and not self._framing_doubtful
         ):
             connection.start_next_cycle()
             reusable = True
         self._on_response_done(reusable)
+
+
+def _check_head(http_version: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    """Refuse what h11 accepts but an HTTP/1.1 client should not."""
+    if not http_version.startswith(b"1."):
+        version = http_version.decode("ascii", "replace")
+        raise RemoteProtocolError(
+            f"The server answered in HTTP/{version}, not HTTP/1.x."
+        )
+    if len(headers) > MAX_RESPONSE_HEADERS:
+        raise RemoteProtocolError(
+            f"The server sent {len(headers)} header fields, more than the limit "
+            f"of MAX_RESPONSE_HEADERS={MAX_RESPONSE_HEADERS}."
+        )
+
+
+def _explain(exc: h11.RemoteProtocolError, state: object) -> str:
+    """h11's message, reworded where it would puzzle a user."""
+    message = str(exc)
+    if exc.error_status_hint == 431:  # "Receive buffer too long"
+        where = (
+            "response head" if state is h11.SEND_RESPONSE else "chunk header or trailer"
+        )
+        return (
+            f"The server sent a {where} larger than the limit of "
+            f"MAX_HEADER_BYTES={MAX_HEADER_BYTES} bytes."
+        )
+    if "_SWITCH_UPGRADE" in message:
+        return (
+            "The server switched protocols (101) though the request did not ask "
+            "to upgrade."
+        )
+    return message
 
 
 def _expects_continue(request: Request) -> bool:
@@ -285,7 +388,7 @@ class HTTP11Body:
     __slots__ = ("__weakref__", "_done", "_protocol", "_request", "_step", "_timeout")
 
     def __init__(
-        self, protocol: HTTP11Protocol, request: Request, timeout: float | None
+        self, protocol: HTTP11Protocol, request: Request, timeout: Timeout
     ) -> None:
         self._protocol = protocol
         self._request = request
@@ -308,8 +411,13 @@ class HTTP11Body:
         try:
             event = await self._protocol.receive_event(self._timeout)
         except BaseException as exc:
+            error = exc
+            if isinstance(exc, TimeoutException):
+                error = total_exceeded(self._timeout, exc)
             self._finish(complete=False)
-            await self._step.__aexit__(type(exc), exc, None)
+            await self._step.__aexit__(type(error), error, None)
+            if error is not exc:
+                raise error from exc
             raise
         if isinstance(event, h11.Data):
             data = event.data

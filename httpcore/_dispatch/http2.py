@@ -50,7 +50,7 @@ from h2.errors import ErrorCodes
 from h2.settings import SettingCodes
 
 from .._backends.base import Backend, NetworkStream
-from .._config import Timeout
+from .._config import Timeout, time_left, total_exceeded
 from .._content import ByteStream
 from .._exceptions import (
     ConnectTimeout,
@@ -58,6 +58,7 @@ from .._exceptions import (
     PoolTimeout,
     ReadTimeout,
     RemoteProtocolError,
+    TimeoutException,
     TransportError,
     WriteTimeout,
 )
@@ -70,10 +71,10 @@ from .http2_support import (
     HTTP2Body,
     StreamEvent,
     copy_error,
-    error_name,
     refused_body,
     report_informational,
     request_headers,
+    reset_message,
     stream_error,
 )
 from .http11 import StaleConnection
@@ -114,6 +115,9 @@ class HTTP2Protocol:
         self._read_lock = backend.create_lock()
         self._write_lock = backend.create_lock()
         self._queues: dict[int, collections.deque[StreamEvent]] = {}
+        # The timeouts of streams whose request has a `total`: their body
+        # reads are bounded by its deadline (HTTP2Body holds a number).
+        self._bounded: dict[int, Timeout] = {}
         # Filled under `_guard` or without it (finalizers), drained under it.
         self._deferred: collections.deque[tuple[Exchange, bool]] = collections.deque()
         self._streams_done = 0  # slots to give back once `_guard` is released
@@ -150,7 +154,9 @@ class HTTP2Protocol:
 
     async def start(self, timeout: Timeout, request: Request | None = None) -> None:
         """Send the preface and our settings; wait for the server's settings."""
-        self._write_timeout = timeout.write
+        # Writes for the whole connection (acks, window updates): the write
+        # limit, not any one request's deadline (`Timeout()` drops it).
+        self._write_timeout = Timeout(timeout).write
         info = {"request": request}
         async with trace("http2.send_connection_init", logger, request, info):
             await self._write_lock.acquire()
@@ -228,9 +234,8 @@ class HTTP2Protocol:
                 try:
                     await self._receive(remaining)
                 except ReadTimeout as exc:
-                    if timeout_error is ReadTimeout:
-                        raise
-                    raise timeout_error(str(exc)) from exc
+                    # The read had what was left of `timeout`: name all of it.
+                    raise timeout_error(f"Timed out after {timeout} seconds.") from exc
             finally:
                 self._read_lock.release()
 
@@ -295,7 +300,7 @@ class HTTP2Protocol:
 
     async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
         exchange = Exchange(request)
-        self._write_timeout = timeout.write
+        self._write_timeout = Timeout(timeout).write  # see `start`
         info: dict[str, typing.Any] = {"request": request}
         try:
             async with trace(
@@ -306,12 +311,12 @@ class HTTP2Protocol:
             info = {"request": request, "stream_id": exchange.stream_id}
             if not (exchange.expect_continue and await refused_body(self, exchange)):
                 async with trace("http2.send_request_body", logger, request, info):
-                    await self._send_body(exchange, request, rest, timeout.write)
+                    await self._send_body(exchange, request, rest, timeout)
                 exchange.sent_all = True
             async with trace(
                 "http2.receive_response_headers", logger, request, info
             ) as step:
-                event = await self._receive_response(exchange, timeout.read)
+                event = await self._receive_response(exchange, timeout)
                 step.return_value = event.headers
         except BaseException as exc:
             self._forget(exchange, complete=False)
@@ -321,6 +326,8 @@ class HTTP2Protocol:
                 except Exception:
                     pass
             raise
+        if time_left(timeout) is not None:
+            self._bounded[typing.cast(int, exchange.stream_id)] = timeout
         status = 0
         headers = []
         for name, value in event.headers:
@@ -425,7 +432,7 @@ class HTTP2Protocol:
         exchange: Exchange,
         request: Request,
         rest: bytes | None,
-        timeout: float | None,
+        timeout: Timeout,
     ) -> None:
         if rest is None:
             async for chunk in request.stream:
@@ -439,7 +446,7 @@ class HTTP2Protocol:
         await self._send_chunk(exchange, b"", timeout)
 
     async def _send_chunk(
-        self, exchange: Exchange, chunk: bytes, timeout: float | None
+        self, exchange: Exchange, chunk: bytes, timeout: Timeout
     ) -> bool:
         """
         Send `chunk` as the window allows; `b""` ends the stream. False when
@@ -450,7 +457,7 @@ class HTTP2Protocol:
         while True:
             if chunk:
                 await self._wait_for(
-                    lambda: self._window(stream_id) != 0, timeout, WriteTimeout
+                    lambda: self._window(stream_id) != 0, timeout.write, WriteTimeout
                 )
             if self._error is not None:
                 raise stream_error(self, exchange)
@@ -471,7 +478,7 @@ class HTTP2Protocol:
                         raise stream_error(self, exchange) from None
                     data = self._h2.data_to_send()
                 if data:
-                    await self._write_for(exchange, data, timeout)
+                    await self._write_for(exchange, data, timeout.write)
             finally:
                 self._write_lock.release()
             chunk = chunk[sent:]
@@ -493,10 +500,10 @@ class HTTP2Protocol:
         return stream is None or stream.closed
 
     async def _receive_response(
-        self, exchange: Exchange, timeout: float | None
+        self, exchange: Exchange, timeout: Timeout
     ) -> h2.events.ResponseReceived:
         while True:
-            event = await self.next_event(exchange, timeout)
+            event = await self.next_event(exchange, timeout.read)
             if isinstance(event, h2.events.ResponseReceived):
                 exchange.responded = True
                 return event
@@ -518,9 +525,7 @@ class HTTP2Protocol:
             raise stream_error(self, exchange)
         event = queue.popleft()
         if isinstance(event, h2.events.StreamReset):
-            error = RemoteProtocolError(
-                f"The server reset the HTTP/2 stream ({error_name(event.error_code)})."
-            )
+            error = RemoteProtocolError(reset_message(event))
             if event.error_code == ErrorCodes.REFUSED_STREAM and not exchange.responded:
                 raise StaleConnection(error)  # not processed: safe to retry
             raise error
@@ -538,8 +543,17 @@ class HTTP2Protocol:
         arrived together are joined, and acknowledged as the consumer takes
         them: the server may then send that much more.
         """
+        bounded = self._bounded.get(typing.cast(int, exchange.stream_id))
         while True:
-            event = await self.next_event(exchange, timeout)
+            try:
+                event = await self.next_event(
+                    exchange, timeout if bounded is None else bounded.read
+                )
+            except TimeoutException as exc:
+                error = exc if bounded is None else total_exceeded(bounded, exc)
+                if error is not exc:
+                    raise error from exc
+                raise
             if isinstance(event, h2.events.DataReceived):
                 stream_id = typing.cast(int, exchange.stream_id)
                 chunks = [event.data]
@@ -584,6 +598,7 @@ class HTTP2Protocol:
             stream_id = exchange.stream_id
             if stream_id is not None:
                 queue = self._queues.pop(stream_id, None)
+                self._bounded.pop(stream_id, None)
                 unread = sum(
                     event.flow_controlled_length
                     for event in queue or ()

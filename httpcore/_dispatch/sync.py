@@ -88,12 +88,13 @@ class ConnectionPool:
         headers: typing.Any = None,
         content: typing.Any = None,
         extensions: dict[str, typing.Any] | None = None,
+        timeout: Timeout | float | None = None,
     ) -> Response:
         """Send a request and read its whole body."""
         request = Request(
             method, url, headers=headers, content=content, extensions=extensions
         )
-        with self._send(request) as response:
+        with self._send(request, timeout) as response:
             response.read()
         return response
 
@@ -106,12 +107,13 @@ class ConnectionPool:
         headers: typing.Any = None,
         content: typing.Any = None,
         extensions: dict[str, typing.Any] | None = None,
+        timeout: Timeout | float | None = None,
     ) -> typing.Iterator[Response]:
         """`with pool.stream(...) as response`: the body is not read yet."""
         request = Request(
             method, url, headers=headers, content=content, extensions=extensions
         )
-        with self._send(request) as response:
+        with self._send(request, timeout) as response:
             yield response
 
     def send(

@@ -127,3 +127,26 @@ def test_async_iterator_body_under_the_sync_backend_fails_clearly(server):
         with pytest.raises(RuntimeError, match="sync backend"):
             pool.request("POST", server.url + "/echo", content=Body())
         assert pool.pool_info()["active"] == 0
+
+
+@pytest.mark.parametrize("how", ["request", "stream"])
+def test_sync_pool_takes_a_timeout_per_request(silent_server, how, no_fd_leak):
+    timeout = httpcore.Timeout(10.0, total=0.3)
+    with httpcore.ConnectionPool() as pool:
+        with pytest.raises(httpcore.ReadTimeout, match=r"total timeout of 0\.3"):
+            if how == "request":
+                pool.request("GET", silent_server.url + "/", timeout=timeout)
+            else:
+                with pool.stream("GET", silent_server.url + "/", timeout=timeout):
+                    pass  # pragma: no cover - the head never comes
+        assert pool.pool_info()["active"] == 0
+        assert pool.connections == []
+
+
+async def test_async_pool_stream_takes_a_timeout(async_backend, silent_server):
+    timeout = httpcore.Timeout(10.0, total=0.3)
+    async with httpcore.AsyncConnectionPool(backend=async_backend) as pool:
+        with pytest.raises(httpcore.ReadTimeout, match=r"total timeout of 0\.3"):
+            async with pool.stream("GET", silent_server.url + "/", timeout=timeout):
+                pass  # pragma: no cover - the head never comes
+        assert pool.connections == []
