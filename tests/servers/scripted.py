@@ -103,6 +103,10 @@ class ScriptedConnection:
             body, self._buffer = self._buffer, b""
         return head + body
 
+    def read_head(self) -> bytes:
+        """Read a request's head only, leaving its body unread (b"" on EOF)."""
+        return self._read_until(b"\r\n\r\n") or b""
+
     def _read_chunked(self) -> bytes:
         parts = []
         while True:
@@ -149,6 +153,11 @@ class ScriptedConnection:
                 if not self.closed:
                     self.sock.settimeout(SOCKET_TIMEOUT)
 
+    def hold(self, timeout: float = 10.0) -> None:
+        """Keep the connection open without reading, until `stop()` or
+        `timeout`: the peer's writes then stall once the buffers fill."""
+        self._stopping.wait(timeout)
+
     # --- Writing ------------------------------------------------------------
 
     def send(self, data: bytes) -> None:
@@ -162,6 +171,10 @@ class ScriptedConnection:
             self.sock.sendall(data[start : start + chunk_size])
 
     # --- Closing ------------------------------------------------------------
+
+    def shutdown_write(self) -> None:
+        """Send FIN but keep reading: a half-close, as a careful server does."""
+        self.sock.shutdown(socket.SHUT_WR)
 
     def close(self) -> None:
         """Close gracefully: close_notify over TLS, then FIN."""
@@ -329,6 +342,11 @@ class ScriptedServer:
         """Close the listener and every connection; join every thread."""
         with self._lock:
             self._stopping.set()
+        try:
+            # Wakes the acceptor now rather than at its next poll (Linux).
+            self._listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
         deadline = time.monotonic() + STOP_TIMEOUT
         self._acceptor.join(max(deadline - time.monotonic(), 0.0))
         self._listener.close()
