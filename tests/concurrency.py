@@ -7,6 +7,7 @@ nursery under "trio".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import typing
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -124,3 +125,113 @@ async def cancel_after(backend: str, make: Factory, delay: float) -> None:
         raise AssertionError(
             f"the coroutine finished before it was cancelled: {result!r}"
         )
+
+
+async def cancel_when(
+    backend: str,
+    make: Factory,
+    ready: Callable[[], object],
+    *,
+    settle: float = 0.05,
+    timeout: float = 10.0,
+) -> None:
+    """
+    Run `make()`; once `ready()` (it reached the await to interrupt) and
+    `settle` seconds more, cancel it. It must not finish first, and the
+    cancellation must end it (no other exception). (asyncio and trio only.)
+    """
+    outcome: list[typing.Any] = []
+
+    async def run() -> None:
+        outcome.append(await make())
+
+    async with background(backend) as start:
+        cancel = start(run)
+        await wait_until(backend, lambda: ready() or outcome, timeout)
+        await sleep(backend, settle)
+        cancel()
+    if outcome:  # pragma: no cover - a failing test
+        raise AssertionError(f"finished before it was cancelled: {outcome[0]!r}")
+
+
+class _Background:
+    """What `background` yields: `start(make)` runs `make()`; returns a canceller."""
+
+    def __init__(self, backend: str, nursery: typing.Any = None) -> None:
+        self.backend = backend
+        self.nursery = nursery
+        self.tasks: list[asyncio.Future[typing.Any]] = []
+        self.errors: list[Exception] = []
+
+    def __call__(self, make: Factory) -> Callable[[], object]:
+        if self.backend == "asyncio":
+            task = asyncio.ensure_future(make())
+            self.tasks.append(task)
+            return task.cancel
+        import trio
+
+        scope = trio.CancelScope()
+
+        async def run() -> None:
+            with scope:
+                try:
+                    await make()
+                except Exception as exc:
+                    self.errors.append(exc)
+
+        self.nursery.start_soon(run)
+        return scope.cancel
+
+
+@contextlib.asynccontextmanager
+async def background(backend: str) -> typing.AsyncIterator[_Background]:
+    """
+    `async with background(backend) as start:` runs coroutines started with
+    `start(make)` alongside the block, and waits for them when it ends. A
+    cancelled one ends quietly; any other failure is raised.
+    """
+    if backend == "asyncio":
+        runner = _Background(backend)
+        try:
+            yield runner
+        finally:
+            results = await asyncio.gather(*runner.tasks, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException) and not isinstance(
+                result, asyncio.CancelledError
+            ):
+                raise result
+        return
+    assert backend == "trio", backend
+    import trio
+
+    async with trio.open_nursery() as nursery:
+        runner = _Background(backend, nursery)
+        yield runner
+    if runner.errors:  # raised as asyncio would: not wrapped in a group
+        raise runner.errors[0]
+
+
+async def run_until(backend: str, make: Factory, delay: float) -> typing.Any:
+    """
+    Run `make()`, cancelling it if it has not finished after `delay` seconds
+    (asyncio: `task.cancel()`; trio: `move_on_after`). Its result, or
+    `Cancelled()`.
+    """
+    if backend == "asyncio":
+        task = asyncio.ensure_future(make())
+        timer = asyncio.get_running_loop().call_later(delay, task.cancel)
+        try:
+            return await task
+        except asyncio.CancelledError:
+            if not task.cancelled():  # pragma: no cover - we were cancelled
+                raise
+            return Cancelled()
+        finally:
+            timer.cancel()
+    import trio
+
+    result: typing.Any = Cancelled()
+    with trio.move_on_after(delay):
+        result = await make()
+    return result

@@ -1,0 +1,1 @@
+"""Contention and load: many requests at once, cancellations among them."""
