@@ -407,10 +407,17 @@ async def test_pool_timeout_while_the_only_connection_is_full(
     # waits for a stream, and times out.
     limits = httpcore.PoolLimits(max_connections=1)
     async with h2_pool(async_backend, ca_file, pool_limits=limits) as pool:
-        url = tls_server.url + "/slow?delay=1"
+        url = tls_server.url + "/slow?delay=2"
 
         async def late_request() -> None:
-            await sleep(async_backend, 0.3)
+            # Once all 100 streams are taken (however slowly a loaded machine
+            # sends them): a fixed sleep could let the first ones finish.
+            for _ in range(2000):  # at most 20 s
+                in_use = [c.streams_in_use for c in pool.connections]
+                if in_use == [100]:
+                    break
+                await sleep(async_backend, 0.01)
+            assert [c.streams_in_use for c in pool.connections] == [100]
             request = httpcore.Request(
                 "GET", url, extensions={"timeout": {"pool": 0.1}}
             )
