@@ -35,7 +35,9 @@ class AsyncByteStream(typing.Protocol):
     async def aclose(self) -> None: ...
 
 
-_TOKEN = re.compile(rb"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_TCHARS = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN = re.compile(_TCHARS + rb"\Z")
+_TOKENS = re.compile(rb"(?:%s(?: %s)*)?\Z" % (_TCHARS, _TCHARS))
 _BAD_VALUE = re.compile(rb"[\x00\r\n]")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
@@ -52,6 +54,19 @@ def check_request(request: Request) -> None:
             "(letters, digits and !#$%&'*+-.^_`|~).",
             request=request,
         )
+    entries = request.headers._list
+    # One regex call over every name, one over every value: the names joined
+    # by a space (not a token character; counted, so a space inside a name
+    # cannot pass for a separator), the values by a byte that is fine in a
+    # value. Only a failure looks at each header in turn.
+    names = b" ".join([entry[0] for entry in entries])
+    values = b"\t".join([entry[2] for entry in entries])
+    if (
+        names.count(b" ") == len(entries) - 1
+        and _TOKENS.match(names)
+        and not _BAD_VALUE.search(values)
+    ):
+        return
     for name, value in request.headers.raw:
         if not _TOKEN.match(name):
             raise LocalProtocolError(
@@ -120,7 +135,8 @@ class Request:
         self.stream: AsyncByteStream = stream
         if "host" not in self.headers:
             host = _host_header(self.url).encode("ascii")
-            self.headers = Headers([(b"Host", host), *self.headers.raw])
+            self.headers._list.insert(0, (b"Host", b"host", host))
+            self.headers._changed()
         if cookies:
             from ._cookies import Cookies
 

@@ -44,7 +44,11 @@ from .._exceptions import (
 from .._models import AsyncResponse, Request
 from .trace import report, trace
 
+# Reads start at READ_SIZE; each read that fills its buffer makes the next
+# one 4 times larger, up to MAX_READ_SIZE, until the next response: a large
+# body then costs a few big reads instead of many small ones.
 READ_SIZE = 64 * 1024
+MAX_READ_SIZE = 1024 * 1024
 MAX_HEADER_BYTES = 100 * 1024
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 EXPECT_100_TIMEOUT = 1.0
@@ -73,6 +77,7 @@ class HTTP11Protocol:
         "_h11",
         "_on_detach",
         "_on_response_done",
+        "_read_size",
         "_stream",
         "detached",
         "requests_started",
@@ -90,6 +95,7 @@ class HTTP11Protocol:
         )
         self._on_response_done = on_response_done
         self._on_detach = on_detach
+        self._read_size = READ_SIZE
         self.requests_started = 0
         self.detached = False  # the stream belongs to an upgraded response
 
@@ -100,6 +106,7 @@ class HTTP11Protocol:
     async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
         reused = self.requests_started > 0
         self.requests_started += 1
+        self._read_size = READ_SIZE
         wrote_all = False
         head: Head | None = None
         try:
@@ -248,7 +255,10 @@ class HTTP11Protocol:
                 event = connection.next_event()
             if event is not h11.NEED_DATA:
                 return event
-            data = await self._stream.read(READ_SIZE, timeout)
+            size = self._read_size
+            data = await self._stream.read(size, timeout)
+            if len(data) == size and size < MAX_READ_SIZE:
+                self._read_size = size * 4
             if not data and connection.their_state is h11.SEND_RESPONSE:
                 raise RemoteProtocolError(
                     "The server closed the connection without sending a response."
