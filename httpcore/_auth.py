@@ -141,7 +141,22 @@ class NetRCAuth(Auth):
 
 def netrc_path() -> str:
     """`NETRC` when set, else `~/.netrc` (`~/_netrc` on Windows if it exists)."""
-    path = os.environ.get("NETRC")
+    environ = os.environ
+    key = (environ.get("NETRC"), environ.get("HOME"))
+    path = _netrc_paths.get(key)
+    if path is None:
+        if len(_netrc_paths) > 32:  # the environment keeps changing: stay small
+            _netrc_paths.clear()
+        path = _netrc_paths[key] = _find_netrc(key[0])
+    return path
+
+
+# `netrc_path()` by (NETRC, HOME): looked up for every request under
+# `trust_env`, and `expanduser` is no quick call.
+_netrc_paths: dict[tuple[str | None, str | None], str] = {}
+
+
+def _find_netrc(path: str | None) -> str:
     if path:
         return os.path.expanduser(path)
     home = os.path.expanduser("~")

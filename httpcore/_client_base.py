@@ -215,7 +215,7 @@ class BaseClient(typing.Generic[_T]):
         request = Request(
             method,
             self._merge_url(url),
-            params=self._params.merge(params),
+            params=self._params.merge(params) if self._params or params else None,
             headers=self._merge_headers(headers),
             content=content,
             data=data,

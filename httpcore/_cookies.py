@@ -68,6 +68,8 @@ class Cookies(typing.MutableMapping[str, str]):
 
     def extract_cookies(self, response: BaseResponse) -> None:
         """Store the cookies that `response`'s `Set-Cookie` headers set."""
+        if "set-cookie" not in response.headers:
+            return  # most responses: skip building the jar's urllib objects
         request = _UrllibRequest(response.request)
         self.jar.extract_cookies(_UrllibResponse(response), request)  # type: ignore[arg-type]
 
@@ -76,6 +78,8 @@ class Cookies(typing.MutableMapping[str, str]):
         Set `request`'s `Cookie` header from the cookies that match its URL,
         unless it has a `Cookie` header already.
         """
+        if not len(self.jar):
+            return  # an empty jar adds nothing: skip its urllib objects
         urllib_request = _UrllibRequest(request)
         self.jar.add_cookie_header(urllib_request)
         value = urllib_request.unredirected_hdrs.get("Cookie")

@@ -25,7 +25,7 @@ arise, with `map_exceptions`, and chained so that the cause stays visible.
 
 from __future__ import annotations
 
-import contextlib
+import types
 import typing
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -235,18 +235,38 @@ class CookieConflict(Exception):
 ExceptionMapping = typing.Mapping[type[BaseException], type[Exception]]
 
 
-@contextlib.contextmanager
-def map_exceptions(mapping: ExceptionMapping) -> typing.Iterator[None]:
+def map_exceptions(mapping: ExceptionMapping) -> ExceptionMap:
     """
     Re-raise a foreign exception as the httpcore exception it maps to,
     chained to the original. The first matching entry wins, so list
     subclasses before their bases.
     """
-    try:
-        yield
-    except Exception as exc:
-        for from_exc, to_exc in mapping.items():
-            if isinstance(exc, from_exc):
-                message = str(exc) or repr(exc)
-                raise to_exc(message) from exc
-        raise
+    return ExceptionMap(mapping)
+
+
+class ExceptionMap:
+    """The context manager `map_exceptions` returns.
+
+    A plain class rather than `contextlib.contextmanager`: it is entered
+    several times per request, and a generator-based one costs far more.
+    """
+
+    __slots__ = ("_mapping",)
+
+    def __init__(self, mapping: ExceptionMapping) -> None:
+        self._mapping = mapping
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        if isinstance(exc, Exception):
+            for from_exc, to_exc in self._mapping.items():
+                if isinstance(exc, from_exc):
+                    message = str(exc) or repr(exc)
+                    raise to_exc(message) from exc

@@ -90,6 +90,8 @@ class Headers(typing.MutableMapping[str | bytes, str]):
             append((raw, raw.lower(), value))
 
     def _lower(self, key: str | bytes) -> bytes:
+        if type(key) is str and self._encoding is None and key.isascii():
+            return key.lower().encode()  # the common case, inlined
         return _to_bytes(key, "name", self._encoding).lower()
 
     def _decode(self, data: bytes) -> str:
@@ -190,6 +192,8 @@ class Headers(typing.MutableMapping[str | bytes, str]):
         Replace, for each name in `headers`, all of our values by all of its
         values; names we lack are appended.
         """
+        if headers is None:
+            return
         other = Headers(headers, self._encoding)
         grouped: dict[bytes, list[_Entry]] = {}
         for entry in other._list:
@@ -240,7 +244,10 @@ class Headers(typing.MutableMapping[str | bytes, str]):
         if not isinstance(key, (str, bytes)):
             return False
         lower_key = self._lower(key)
-        return any(lower == lower_key for _, lower, _ in self._list)
+        for entry in self._list:  # noqa: SIM110 - any() over a generator is slower
+            if entry[1] == lower_key:
+                return True
+        return False
 
     def __iter__(self) -> typing.Iterator[str]:
         return iter(self.keys())

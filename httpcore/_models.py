@@ -387,7 +387,12 @@ class AsyncResponse(BaseResponse):
     async def read(self) -> bytes:
         """Read the whole body (decoded) into `content`, and return it."""
         if self._content is None:
-            self._content = b"".join([chunk async for chunk in self.stream()])
+            chunks: typing.AsyncIterator[bytes]
+            if self._decode_content and "content-encoding" in self.headers:
+                chunks = self.stream()
+            else:  # nothing to decode: skip the decoder's layer
+                chunks = RawIterator(self, self._start_stream())
+            self._content = b"".join([chunk async for chunk in chunks])
         return self._content
 
     aread = read

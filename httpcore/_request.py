@@ -42,7 +42,10 @@ class AsyncByteStream(typing.Protocol):
 
 
 # Used with `fullmatch`: a `$` would also match before a final "\n".
-_TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TCHARS = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_TOKEN = re.compile(_TCHARS)
+# Tokens separated by single spaces: header names joined for one check.
+_TOKENS = re.compile(rb"(?:%s(?: %s)*)?" % (_TCHARS, _TCHARS))
 # RFC 9110 5.5: a field value holds visible characters, spaces, tabs and
 # obs-text; CR, LF and NUL could split the request, and the other controls
 # are not HTTP either (h11 would send them as they are).
@@ -60,6 +63,19 @@ def check_header_fields(
     Refuse a header name that is not a token, or a value holding a control
     character other than tab, with `LocalProtocolError`.
     """
+    fields = fields if isinstance(fields, list) else list(fields)
+    # Every request passes here: one regex call over all the names, joined by
+    # a space (not a token character; counted, so a space inside a name
+    # cannot pass for a separator), one over all the values, joined by a tab
+    # (fine in a value). Only a failure looks at each field, to name it.
+    names = b" ".join([name for name, _ in fields])
+    values = b"\t".join([value for _, value in fields])
+    if (
+        names.count(b" ") == len(fields) - 1
+        and _TOKENS.fullmatch(names)
+        and not _BAD_VALUE.search(values)
+    ):
+        return
     for name, value in fields:
         if not _TOKEN.fullmatch(name):
             raise LocalProtocolError(
@@ -159,7 +175,8 @@ class Request:
         self.stream: AsyncByteStream = stream
         if "host" not in self.headers:
             host = _host_header(self.url).encode("ascii")
-            self.headers = Headers([(b"Host", host), *self.headers.raw])
+            self.headers._list.insert(0, (b"Host", b"host", host))
+            self.headers._changed()
         if cookies:
             from ._cookies import Cookies
 

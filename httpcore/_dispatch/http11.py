@@ -57,7 +57,14 @@ from .._exceptions import (
 from .._models import AsyncResponse, Request
 from .trace import report, trace
 
+# Reads start at READ_SIZE. In a body framed by Content-Length, each read
+# that fills its buffer makes the next one 4 times larger, up to
+# MAX_READ_SIZE: a large body then costs a few big reads instead of many
+# small ones. Heads and chunked bodies keep to READ_SIZE, so that h11's
+# MAX_HEADER_BYTES limit on an unfinished head or chunk line stays exact (it
+# only sees what a read could not complete).
 READ_SIZE = 64 * 1024
+MAX_READ_SIZE = 1024 * 1024
 MAX_HEADER_BYTES = 100 * 1024
 MAX_RESPONSE_HEADERS = 100
 MAX_INFORMATIONAL_RESPONSES = 20
@@ -90,9 +97,12 @@ class HTTP11Protocol:
 
     __slots__ = (
         "_framing_doubtful",
+        "_grow_reads",
+        "_grow_reads",
         "_h11",
         "_on_detach",
         "_on_response_done",
+        "_read_size",
         "_response_bytes",
         "_stream",
         "detached",
@@ -111,10 +121,12 @@ class HTTP11Protocol:
         )
         self._on_response_done = on_response_done
         self._on_detach = on_detach
+        self._read_size = READ_SIZE
         self.requests_started = 0
         self.detached = False  # the stream belongs to an upgraded response
         self._response_bytes = False  # did any byte of this response arrive?
         self._framing_doubtful = False  # close, do not reuse, once it is done
+        self._grow_reads = False  # a body framed by Content-Length is read
 
     @property
     def stream(self) -> NetworkStream:
@@ -124,6 +136,8 @@ class HTTP11Protocol:
         reused = self.requests_started > 0
         self.requests_started += 1
         self._response_bytes = False
+        self._read_size = READ_SIZE
+        self._grow_reads = False
         wrote_all = False
         head: Head | None = None
         try:
@@ -267,6 +281,9 @@ class HTTP11Protocol:
                 names = {name.lower() for name, _ in headers}
                 if b"content-length" in names and b"transfer-encoding" in names:
                     self._framing_doubtful = True
+                self._grow_reads = (
+                    b"content-length" in names and b"transfer-encoding" not in names
+                )
                 return head
             # An informational response: a 101 ends HTTP on the connection
             # (h11 only accepts it after an Upgrade request); 100 Continue
@@ -307,7 +324,10 @@ class HTTP11Protocol:
             if event is not h11.NEED_DATA:
                 return event
             limit = timeout.read if isinstance(timeout, Timeout) else timeout
-            data = await self._stream.read(READ_SIZE, limit)
+            size = self._read_size
+            data = await self._stream.read(size, limit)
+            if len(data) == size and size < MAX_READ_SIZE and self._grow_reads:
+                self._read_size = size * 4
             if not data and connection.their_state is h11.SEND_RESPONSE:
                 if connection.trailing_data[0]:
                     raise RemoteProtocolError(
