@@ -35,6 +35,7 @@ from .common import (
     check_port,
     check_unix_sockets,
     handshake_cut_short,
+    is_socket_readable,
     tls_handshake_errors,
 )
 from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
@@ -210,7 +211,11 @@ class AsyncioStream:
     def get_extra_info(self, info: str) -> typing.Any:
         if info == "is_readable":
             protocol = self._protocol
-            return bool(protocol.chunks) or protocol.eof or self._transport.is_closing()
+            if protocol.chunks or protocol.eof or self._transport.is_closing():
+                return True
+            # Bytes the loop has not read yet (a 408 sent just before the
+            # server closed, say) are still in the socket: look there too.
+            return is_socket_readable(self._transport.get_extra_info("socket"))
         if info == "client_addr":
             return self._transport.get_extra_info("sockname")
         if info == "server_addr":

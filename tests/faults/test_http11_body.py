@@ -298,20 +298,11 @@ async def test_close_delimited_body_ends_at_close(
 
 
 async def test_unsolicited_bytes_on_idle_connection_are_not_the_next_response(
-    backend, scripted_server, pool_is_clean, no_fd_leak, request
+    backend, scripted_server, pool_is_clean, no_fd_leak
 ):
     # A server that sends something while the connection is idle (a 408
     # before it closes, say): the pool must not take that as the answer to
     # the next request, even if the event loop has not read them yet.
-    if backend == "asyncio":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="asyncio backend: is_readable sees only the bytes the "
-                "loop has read, not those still in the socket (fix pending in "
-                "httpcore/_backends/asyncio.py)",
-            )
-        )
     idle, sent = threading.Event(), threading.Event()
     connections = []
 
