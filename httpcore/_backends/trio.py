@@ -11,9 +11,13 @@ How cancellation is kept from breaking a connection:
 - A write is shielded from cancellation: a `send_all` cancelled half-way
   leaves an unknown part of the data sent, and would break an HTTP/2
   connection that other requests share (`SSLStream` marks itself broken).
-  So a write hands all its bytes over and the cancellation lands at the next
-  checkpoint. It is still bounded by its write timeout, and closing the
-  connection (the pool's `close`) wakes it.
+  So a write hands all its bytes over and the cancellation lands after it.
+  But a write can block for as long as the peer does not read: a watcher
+  task, cancelled with the caller, then gives the shielded write
+  `WRITE_GRACE` seconds more; a write still blocked after that is abandoned
+  and its stream closed (it can no longer be trusted), and the caller's
+  cancellation goes on. Every write is also bounded by its write timeout,
+  and closing the connection (the pool's `close`) wakes it.
 - Closing never awaits: it closes the socket at once, which also works from
   a finalizer, where trio cannot be awaited (outside trio's run, the socket
   is closed without telling trio, which is then not watching it).
@@ -55,6 +59,41 @@ from .common import (
 from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
 
 _BROKEN = (trio.BrokenResourceError, trio.ClosedResourceError, OSError)
+
+
+# How much longer a write may go on once its caller is cancelled (see the
+# module's docstring).
+WRITE_GRACE = 0.5
+
+
+async def _grace_when_cancelled(shield: trio.CancelScope) -> None:
+    try:
+        await trio.sleep_forever()
+    finally:
+        # Cancelled with the caller, or by the write itself once it is done.
+        shield.deadline = min(shield.deadline, trio.current_time() + WRITE_GRACE)
+
+
+def _ungroup(group: BaseException) -> BaseException:
+    """The one exception a write's nursery gathered (trio groups even one):
+    the caller's `Cancelled`, or an error of the write itself. (A
+    `BaseExceptionGroup`: builtin from Python 3.11 only.)"""
+    leaves = []
+    pending = [group]
+    while pending:
+        exc = pending.pop()
+        inner = getattr(exc, "exceptions", None)
+        if inner is not None:
+            pending.extend(inner)
+        else:
+            leaves.append(exc)
+    errors = [exc for exc in leaves if not isinstance(exc, trio.Cancelled)]
+    exc = errors[0] if errors else leaves[0]
+    if isinstance(exc, _BROKEN):
+        error = WriteError(_describe(exc))
+        error.__cause__ = exc
+        return error
+    return exc
 
 
 def _forever(timeout: float | None) -> float:
@@ -103,12 +142,27 @@ class TrioStream:
     async def write(self, data: bytes, timeout: float | None = None) -> None:
         if not data:
             return
+        deadline = trio.current_time() + _forever(timeout)
+        shield = trio.CancelScope(shield=True, deadline=deadline)
         try:
-            with trio.CancelScope(shield=True):
-                with trio.fail_after(_forever(timeout)):
-                    await self._stream.send_all(data)
-        except (trio.TooSlowError, *_BROKEN) as exc:
-            raise _translate(exc, timeout, WriteTimeout, WriteError) from exc
+            async with trio.open_nursery() as nursery:
+                nursery.start_soon(_grace_when_cancelled, shield)
+                try:
+                    with shield:
+                        await self._stream.send_all(data)
+                    if shield.cancelled_caught:
+                        # Some of `data` may have gone: the stream is unusable.
+                        self.close_nowait()
+                finally:
+                    nursery.cancel_scope.cancel()
+        except _BROKEN as exc:
+            raise WriteError(_describe(exc)) from exc
+        except BaseException as exc:
+            if not hasattr(exc, "exceptions"):
+                raise
+            raise _ungroup(exc) from None
+        if shield.cancelled_caught:
+            raise WriteTimeout(f"Timed out after {timeout} seconds.")
 
     async def aclose(self) -> None:
         self.close_nowait()
