@@ -155,7 +155,10 @@ def _normalize_host(host: str) -> str:
         if bad:
             raise InvalidURL(f"Invalid character {bad[0]!r} in host {host!r}.")
     if host.isascii():
-        return _normalize_ipv4(host.lower())
+        host = host.lower()
+        if "xn--" in host:
+            _check_a_labels(host)
+        return _normalize_ipv4(host)
     if len(host) > _MAX_IDNA_HOST:
         raise InvalidURL(f"Host is too long ({len(host)} characters).")
     try:
@@ -167,6 +170,26 @@ def _normalize_host(host: str) -> str:
     return _normalize_ipv4(encoded)
 
 
+def _check_a_labels(host: str) -> None:
+    """An ASCII host's `xn--` labels must be valid punycode of a valid name:
+    otherwise it names no host that could be looked up (`xn--a.com`)."""
+    if len(host) > _MAX_IDNA_HOST:
+        raise InvalidURL(f"Host is too long ({len(host)} characters).")
+    for label in host.split("."):
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise InvalidURL(
+                    f"Invalid IDNA label {label!r} in host {host!r}: {exc}"
+                ) from None
+
+
+_DIGITS = {16: _HEX, 10: frozenset("0123456789"), 8: frozenset("01234567")}
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_DECIMAL = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 def _normalize_ipv4(host: str) -> str:
     """
     A host whose last label is a number is an IPv4 address, in any of the
@@ -175,6 +198,8 @@ def _normalize_ipv4(host: str) -> str:
     standard does, so that the host a caller checks is the address connected
     to; a malformed one raises `InvalidURL`. Other hosts come back as given.
     """
+    if _DOTTED_DECIMAL.fullmatch(host):
+        return host  # already canonical: the common case, made quick
     labels = host.split(".")
     if len(labels) > 1 and not labels[-1]:
         labels.pop()  # a trailing dot
@@ -200,9 +225,8 @@ def _ipv4_number(label: str, host: str) -> int:
         base, digits = 16, label[2:]
     elif len(label) > 1 and label[0] == "0":
         base, digits = 8, label[1:]
-    allowed = {16: _HEX, 10: frozenset("0123456789"), 8: frozenset("01234567")}
     # 40 digits bound the work: any number that long is far above 2**32.
-    if not label or len(digits) > 40 or not allowed[base].issuperset(digits):
+    if not label or len(digits) > 40 or not _DIGITS[base].issuperset(digits):
         raise InvalidURL(f"Invalid IPv4 address {host!r}: {label!r} is not a number.")
     return int(digits, base) if digits else 0
 

@@ -865,3 +865,13 @@ def test_query_params_is_immutable() -> None:
         params["a"] = "2"  # type: ignore[index]
     with pytest.raises(AttributeError):
         params.other = 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("host", ["xn--a.com", "www.xn--.org", "XN--A.example"])
+def test_an_invalid_a_label_is_refused(host):
+    with pytest.raises(InvalidURL, match="Invalid IDNA label"):
+        URL(f"http://{host}/")
+
+
+def test_a_valid_a_label_is_kept():
+    assert URL("http://XN--bcher-kva.example/").host == "xn--bcher-kva.example"
