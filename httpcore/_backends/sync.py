@@ -9,12 +9,12 @@ be read by one thread while another writes to it (HTTP/2).
 
 from __future__ import annotations
 
-import contextlib
 import select
 import socket
 import ssl
 import threading
 import time
+import types
 import typing
 
 from .._exceptions import (
@@ -48,16 +48,39 @@ WRITE_ERRORS: ErrorMap = {TimeoutError: WriteTimeout, OSError: WriteError}
 CONNECT_ERRORS: ErrorMap = {TimeoutError: ConnectTimeout, OSError: ConnectError}
 
 
-@contextlib.contextmanager
-def _map_errors(errors: ErrorMap, timeout: float | None) -> typing.Iterator[None]:
-    """`map_exceptions`, with timeouts saying how long, as on other backends."""
-    try:
-        with map_exceptions(errors):
-            yield
-    except TimeoutException as exc:
-        if isinstance(exc.__cause__, TimeoutError):  # the socket's "timed out"
-            raise type(exc)(f"Timed out after {timeout} seconds.") from exc.__cause__
-        raise
+class _MapErrors:
+    """`map_exceptions`, with timeouts saying how long, as on other backends.
+
+    A plain class, not `contextlib.contextmanager`: every read and write
+    enters one.
+    """
+
+    __slots__ = ("_errors", "_timeout")
+
+    def __init__(self, errors: ErrorMap, timeout: float | None) -> None:
+        self._errors = errors
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: types.TracebackType | None,
+    ) -> None:
+        if not isinstance(exc, Exception):
+            return
+        for from_exc, to_exc in self._errors.items():
+            if isinstance(exc, from_exc):
+                if isinstance(exc, TimeoutError) and issubclass(
+                    to_exc, TimeoutException
+                ):  # the socket's own "timed out"
+                    message = f"Timed out after {self._timeout} seconds."
+                else:
+                    message = str(exc) or repr(exc)
+                raise to_exc(message) from exc
 
 
 class SyncStream:
@@ -76,12 +99,12 @@ class SyncStream:
             self._timeout = timeout
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        with _map_errors(READ_ERRORS, timeout):
+        with _MapErrors(READ_ERRORS, timeout):
             self._set_timeout(timeout)
             return self._sock.recv(max_bytes)
 
     async def write(self, data: bytes, timeout: float | None = None) -> None:
-        with _map_errors(WRITE_ERRORS, timeout):
+        with _MapErrors(WRITE_ERRORS, timeout):
             self._set_timeout(timeout)
             self._sock.sendall(data)
 
@@ -100,7 +123,7 @@ class SyncStream:
         server_hostname: str | None,
         timeout: float | None,
     ) -> NetworkStream:
-        with _map_errors(tls_handshake_errors(CONNECT_ERRORS), timeout):
+        with _MapErrors(tls_handshake_errors(CONNECT_ERRORS), timeout):
             try:
                 self._set_timeout(timeout)
                 sock = ssl_context.wrap_socket(
@@ -150,7 +173,7 @@ class SyncTLSStream(SyncStream):
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         timeout = finite(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
-        with _map_errors(READ_ERRORS, timeout):
+        with _MapErrors(READ_ERRORS, timeout):
             while True:
                 with self._lock:
                     try:
@@ -165,7 +188,7 @@ class SyncTLSStream(SyncStream):
         timeout = finite(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         view = memoryview(data)
-        with _map_errors(WRITE_ERRORS, timeout):
+        with _MapErrors(WRITE_ERRORS, timeout):
             while view:
                 with self._lock:
                     try:
