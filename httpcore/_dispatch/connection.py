@@ -28,11 +28,20 @@ from .._config import Timeout, time_left
 from .._exceptions import ConnectError, ConnectTimeout
 from .._models import AsyncResponse, Request
 from .._urls import Origin
-from .http2 import HTTP2Protocol
 from .http11 import HTTP11Protocol
 from .trace import trace
 
+if typing.TYPE_CHECKING:  # pragma: no cover
+    # Imported when a connection first speaks HTTP/2: h2 and hpack are a
+    # large part of `import httpcore`, and many programs never need them.
+    from .http2 import HTTP2Protocol
+
 logger = logging.getLogger("httpcore.connection")
+
+
+def _is_http2(protocol: object) -> typing.TypeGuard[HTTP2Protocol]:
+    return getattr(protocol, "is_http2", False) is True
+
 
 RETRY_BACKOFF = 0.5  # seconds before the first retry; doubled each time
 # (scheme, host, port, id of the SSL context or 0, SNI hostname): connections
@@ -133,6 +142,8 @@ class AsyncHTTPConnection:
                 await backend.sleep(delay)
                 attempt += 1
         if self._speaks_http2(stream):
+            from .http2 import HTTP2Protocol
+
             protocol = HTTP2Protocol(
                 stream,
                 backend,
@@ -254,12 +265,12 @@ class AsyncHTTPConnection:
 
     @property
     def is_http2(self) -> bool:
-        return isinstance(self._protocol, HTTP2Protocol)
+        return _is_http2(self._protocol)
 
     @property
     def stream_capacity(self) -> int:
         """HTTP/2: how many streams may be open now (0 after GOAWAY or an error)."""
-        if isinstance(self._protocol, HTTP2Protocol):
+        if _is_http2(self._protocol):
             return self._protocol.capacity
         return 1
 
@@ -285,7 +296,7 @@ class AsyncHTTPConnection:
             return True
         protocol = self._protocol
         assert protocol is not None
-        if isinstance(protocol, HTTP2Protocol):
+        if _is_http2(protocol):
             # Bytes waiting on an idle HTTP/2 connection are normal (a PING, a
             # late WINDOW_UPDATE); a GOAWAY among them makes the next stream
             # fail as unprocessed, and the pool sends it again.
@@ -308,7 +319,7 @@ class AsyncHTTPConnection:
 
     def info(self) -> str:
         """A one-line description, for logs and reprs."""
-        if isinstance(self._protocol, HTTP2Protocol):
+        if _is_http2(self._protocol):
             return (
                 f"{self.origin!r}, HTTP/2, {self.state.value}, "
                 f"{self.streams_in_use} streams"

@@ -98,6 +98,8 @@ ReadyCheck = typing.Callable[[], bool]
 class HTTP2Protocol:
     """The HTTP/2 side of one connection."""
 
+    is_http2 = True  # how a connection tells, without importing this module
+
     def __init__(
         self,
         stream: NetworkStream,

@@ -15,6 +15,7 @@ credentials, no acceptable method, a refused connect, a closed socket) is a
 
 from __future__ import annotations
 
+import importlib.util
 import ssl
 import typing
 
@@ -26,11 +27,6 @@ from .._urls import URL, Origin
 from .connection import AsyncHTTPConnection, PoolKey
 from .connection_pool import AsyncConnectionPool
 from .sync import ConnectionPool
-
-try:
-    from socksio import ProtocolError, socks5
-except ImportError:  # pragma: no cover
-    socks5 = None  # type: ignore[assignment]
 
 __all__ = ["AsyncSOCKSProxy", "SOCKSProxy"]
 
@@ -97,6 +93,8 @@ class SOCKSConnection(AsyncHTTPConnection):
     async def _handshake(
         self, stream: NetworkStream, host: str, timeout: Timeout
     ) -> None:
+        from socksio import socks5  # imported when first needed: see __init__
+
         conn = socks5.SOCKS5Connection()
         method = (
             socks5.SOCKS5AuthMethod.NO_AUTH_REQUIRED
@@ -147,6 +145,8 @@ class SOCKSConnection(AsyncHTTPConnection):
     async def _exchange(
         self, conn: typing.Any, stream: NetworkStream, timeout: Timeout
     ) -> typing.Any:
+        from socksio import ProtocolError
+
         await stream.write(conn.data_to_send(), timeout.write)
         data = b""
         while True:
@@ -189,7 +189,7 @@ class AsyncSOCKSProxy(AsyncConnectionPool):
         proxy_auth: tuple[str, str] | None = None,
         **kwargs: typing.Any,
     ) -> None:
-        if socks5 is None:  # pragma: no cover
+        if importlib.util.find_spec("socksio") is None:  # pragma: no cover
             raise RuntimeError(
                 "SOCKS proxies need the socksio package: pip install httpcore[socks]"
             )
