@@ -62,6 +62,19 @@ def test_the_test_files_named_by_the_pages_exist():
     assert sorted(name for name in named if not (ROOT / name).is_file()) == []
 
 
+def test_the_tests_named_by_the_guarantees_page_exist():
+    text = (DOCS / "guarantees.md").read_text("utf-8")
+    named = re.findall(r"`(tests/[\w/]+\.py)::(\w+)`", text)
+    assert len(named) >= 50, "each guarantee names the test that proves it"
+    missing = []
+    for file, test in named:
+        path = ROOT / file
+        source = path.read_text("utf-8") if path.is_file() else ""
+        if not re.search(rf"^(async )?def {test}\(", source, re.MULTILINE):
+            missing.append(f"{file}::{test}")
+    assert missing == []
+
+
 # --- The benchmark hook ---------------------------------------------------------
 
 
