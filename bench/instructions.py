@@ -118,6 +118,7 @@ def instructions(command: list[str], env: dict[str, str]) -> int:
         capture_output=True,
         text=True,
         env=env,
+        cwd=_HERE,  # not the repository root: peers must not import its httpcore
         timeout=1800,
     )
     if done.returncode != 0:
@@ -142,7 +143,11 @@ def per_request(
         python = python_for(spec.env)
     # Once without valgrind first: compiling the bytecode caches would
     # otherwise be counted in the first run only.
-    subprocess.run([python, "-c", code, "0"], env=env, check=True, timeout=300)
+    warm = subprocess.run(
+        [python, "-c", code, "0"], env=env, cwd=_HERE, capture_output=True, text=True
+    )
+    if warm.returncode != 0:
+        raise RuntimeError(warm.stderr.strip().splitlines()[-1])
     base = instructions([python, "-c", code, "0"], env)
     loaded = instructions([python, "-c", code, str(count)], env)
     return (loaded - base) / count
