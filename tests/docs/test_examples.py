@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import logging
 import re
 import shlex
 import typing
@@ -46,6 +47,32 @@ MAX_NOT_RUN = 3  # blocks marked no-test, over the whole site: keep them rare
 
 def page_id(path: Path) -> str:
     return str(path.relative_to(ROOT / "docs"))
+
+
+@pytest.fixture(autouse=True)
+def logging_as_it_was() -> typing.Iterator[None]:
+    """
+    Put logging back as it was: a page may turn on DEBUG logging (the
+    low-level page shows how), which would otherwise stay on for every test
+    after it, slowing them all and filling memory with captured records.
+    """
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    names = ["httpcore", *logging.Logger.manager.loggerDict]
+    levels = {
+        name: logging.getLogger(name).level
+        for name in names
+        if name.startswith("httpcore")
+    }
+    yield
+    for handler in root.handlers[:]:
+        if handler not in handlers:
+            root.removeHandler(handler)
+            handler.close()
+    root.setLevel(level)
+    for name in logging.Logger.manager.loggerDict:
+        if name.startswith("httpcore"):
+            logging.getLogger(name).setLevel(levels.get(name, logging.NOTSET))
 
 
 @pytest.fixture
@@ -374,3 +401,10 @@ def test_page_examples_pass_mypy_strict(tmp_path, monkeypatch):
         ]
     )
     assert status == 0, stdout + stderr
+
+
+def test_no_page_leaves_debug_logging_on():
+    # Runs after the pages' examples (file order): the fixture above undid
+    # whatever they turned on.
+    assert not logging.getLogger("httpcore").isEnabledFor(logging.DEBUG)
+    assert not logging.getLogger("httpcore.http11").isEnabledFor(logging.DEBUG)
