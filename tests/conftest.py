@@ -66,6 +66,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.network)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The descriptor checks collect garbage twice per test; a full collection
+    # walks every object alive, and after collection that is hundreds of
+    # thousands of modules' and tests' objects. Frozen, they are skipped:
+    # what a test leaves behind is still collected.
+    # trio and hypothesis first: together they make hypothesis register
+    # trio's random, checking with gc.get_referrers that something holds it,
+    # and gc.get_referrers cannot see frozen objects.
+    import hypothesis  # noqa: F401
+    import trio  # noqa: F401
+
+    gc.collect()
+    gc.freeze()
+
+
 # --- Backends ---------------------------------------------------------------
 
 
