@@ -150,8 +150,11 @@ class TrioStream:
                 try:
                     with shield:
                         await self._stream.send_all(data)
-                    if shield.cancelled_caught:
-                        # Some of `data` may have gone: the stream is unusable.
+                    if shield.cancelled_caught and shield.deadline < deadline:
+                        # Given up after the caller's cancellation (the watcher
+                        # moved the deadline): some of `data` may have gone, so
+                        # the stream is unusable. (After a plain write timeout
+                        # it stays open: an early answer may still be read.)
                         self.close_nowait()
                 finally:
                     nursery.cancel_scope.cancel()
