@@ -268,5 +268,7 @@ class ExceptionMap:
         if isinstance(exc, Exception):
             for from_exc, to_exc in self._mapping.items():
                 if isinstance(exc, from_exc):
-                    message = str(exc) or repr(exc)
-                    raise to_exc(message) from exc
+                    raise to_exc(self._message(exc, to_exc)) from exc
+
+    def _message(self, exc: Exception, to_exc: type[Exception]) -> str:
+        return str(exc) or repr(exc)

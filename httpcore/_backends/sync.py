@@ -14,12 +14,12 @@ import socket
 import ssl
 import threading
 import time
-import types
 import typing
 
 from .._exceptions import (
     ConnectError,
     ConnectTimeout,
+    ExceptionMap,
     ReadError,
     ReadTimeout,
     TimeoutException,
@@ -48,39 +48,19 @@ WRITE_ERRORS: ErrorMap = {TimeoutError: WriteTimeout, OSError: WriteError}
 CONNECT_ERRORS: ErrorMap = {TimeoutError: ConnectTimeout, OSError: ConnectError}
 
 
-class _MapErrors:
-    """`map_exceptions`, with timeouts saying how long, as on other backends.
+class _MapErrors(ExceptionMap):
+    """`map_exceptions`, with timeouts saying how long, as on other backends."""
 
-    A plain class, not `contextlib.contextmanager`: every read and write
-    enters one.
-    """
-
-    __slots__ = ("_errors", "_timeout")
+    __slots__ = ("_timeout",)
 
     def __init__(self, errors: ErrorMap, timeout: float | None) -> None:
-        self._errors = errors
+        super().__init__(errors)
         self._timeout = timeout
 
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: types.TracebackType | None,
-    ) -> None:
-        if not isinstance(exc, Exception):
-            return
-        for from_exc, to_exc in self._errors.items():
-            if isinstance(exc, from_exc):
-                if isinstance(exc, TimeoutError) and issubclass(
-                    to_exc, TimeoutException
-                ):  # the socket's own "timed out"
-                    message = f"Timed out after {self._timeout} seconds."
-                else:
-                    message = str(exc) or repr(exc)
-                raise to_exc(message) from exc
+    def _message(self, exc: Exception, to_exc: type[Exception]) -> str:
+        if isinstance(exc, TimeoutError) and issubclass(to_exc, TimeoutException):
+            return f"Timed out after {self._timeout} seconds."  # not "timed out"
+        return super()._message(exc, to_exc)
 
 
 class SyncStream:
