@@ -235,6 +235,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     fixtures = getattr(item, "fixturenames", ())
     if "no_fd_leak" in fixtures and helpers.fd_checks_supported():
         gc.collect()
+        # What is alive now is older than this test: frozen, the collections
+        # of its check only walk what the test itself made (see
+        # pytest_collection_finish), however much earlier tests kept.
+        gc.freeze()
         item.stash[_FDS_BEFORE] = helpers.open_fds()
     try:
         return (yield)
