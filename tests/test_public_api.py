@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import inspect
 import re
+import subprocess
+import sys
 import typing
 from pathlib import Path
 
@@ -118,3 +120,17 @@ def test_public_callables_are_found():
     assert "Client.get" in dict(public_callables("Client"))
     assert "Response.json" in dict(public_callables("Response"))
     assert "MockDispatch.send" in dict(public_callables("MockDispatch"))
+
+
+def test_import_leaves_http2_and_socks_for_later():
+    # h2 and hpack are a large part of the import, socksio a small one: they
+    # load when a connection first speaks HTTP/2 or goes through SOCKS.
+    code = (
+        "import sys, httpcore; "
+        "print([m for m in ('h2', 'hpack', 'socksio') if m in sys.modules])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
