@@ -16,8 +16,6 @@ import os
 import typing
 
 from ._config import Proxy, Timeout
-from ._headers import Headers
-from ._request import check_header_fields
 from ._urls import URL
 
 if typing.TYPE_CHECKING:  # pragma: no cover
@@ -180,13 +178,9 @@ def proxies_from_env() -> tuple[dict[str, ProxyValue], NoProxy | None]:
 
 
 def _as_proxy(value: ProxyValue) -> Proxy | None:
-    if value is None:
-        return None
-    proxy = value if isinstance(value, Proxy) else Proxy(value)
-    # The proxy's headers join requests inside the connection, after the
-    # request checks: refuse a bad one now, before any byte is sent.
-    check_header_fields(Headers(proxy.headers).raw)
-    return proxy
+    if value is None or isinstance(value, Proxy):
+        return value
+    return Proxy(value)
 
 
 class ProxyRoutes:
