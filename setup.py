@@ -42,8 +42,9 @@ setup(
     package_data={"httpcore": ["py.typed"]},
     include_package_data=True,
     zip_safe=False,
+    # HTTP/1.1 is parsed by httpcore itself (`_dispatch/http11_wire.py`),
+    # for speed; h11 is the reference it is tested against (requirements.txt).
     install_requires=[
-        "h11>=0.16",
         "h2>=4.1",
         "certifi",
         "idna>=3.0",

@@ -1,21 +1,20 @@
 """
-HTTP/1.1 over one network stream, with h11.
+HTTP/1.1 over one network stream.
 
-This module only pumps bytes: h11 turns a request into bytes and bytes into
-response events; every h11 error is translated into httpcore's own. One
-request at a time; when a response ends cleanly h11 starts its next cycle
-and the connection can serve another.
+This module only pumps bytes: `http11_wire.ClientWire` (sans-IO) turns a
+request into bytes and bytes into response heads and body pieces, and
+raises httpcore's own errors. One request at a time; when a response ends
+cleanly the wire starts its next cycle and the connection can serve another.
 
 Besides the plain exchange:
 
 - Informational (1xx) responses are skipped, and reported to `trace` as
   `http11.receive_informational_response`; more than
   `MAX_INFORMATIONAL_RESPONSES` of them before the final response is an error.
-- Limits on what a server may send: a response head (or chunk header) still
-  incomplete after `MAX_HEADER_BYTES` bytes (h11 checks between reads, so a
-  head that completes within the same read may be up to `READ_SIZE` longer),
-  more than `MAX_RESPONSE_HEADERS` header fields (as http.client), or an HTTP
-  version other than 1.x is a `RemoteProtocolError`.
+- Limits on what a server may send: a response head, chunk header or
+  trailer section larger than `MAX_HEADER_BYTES` bytes, more than
+  `MAX_RESPONSE_HEADERS` header fields (as http.client), or an HTTP version
+  other than 1.x is a `RemoteProtocolError`.
 - A connection is reused only when its framing is beyond doubt: the response
   ended cleanly, nothing more arrived after it (bytes past a Content-Length,
   or a body on a HEAD, 204 or 304 response, would be read as the next
@@ -28,7 +27,7 @@ Besides the plain exchange:
   connection then closes with it, since the request was never completed.
 - Upgrade and CONNECT: after a 101, or a 2xx to CONNECT, HTTP ends on this
   connection. The response's `network_stream` extension is the raw stream,
-  which first returns the bytes h11 had read past the response head. The
+  which first returns the bytes already read past the response head. The
   pool forgets the connection at once; the stream lives until the response
   is closed.
 """
@@ -37,8 +36,6 @@ from __future__ import annotations
 
 import logging
 import typing
-
-import h11
 
 from .._backends.base import NetworkStream
 from .._backends.streams import UpgradedStream
@@ -55,29 +52,42 @@ from .._exceptions import (
     map_exceptions,
 )
 from .._models import AsyncResponse, Request
+from .http11_wire import (
+    END,
+    MAX_HEADER_BYTES,
+    MAX_RESPONSE_HEADERS,
+    NEED_DATA,
+    SWITCHED,
+    ClientWire,
+    Event,
+    Head,
+)
 from .trace import report, trace
+
+__all__ = [
+    "MAX_HEADER_BYTES",
+    "MAX_INFORMATIONAL_RESPONSES",
+    "MAX_RESPONSE_HEADERS",
+    "READ_SIZE",
+    "HTTP11Protocol",
+    "StaleConnection",
+]
 
 # Reads start at READ_SIZE. In a body framed by Content-Length, each read
 # that fills its buffer makes the next one 4 times larger, up to
 # MAX_READ_SIZE: a large body then costs a few big reads instead of many
-# small ones. Heads and chunked bodies keep to READ_SIZE, so that h11's
-# MAX_HEADER_BYTES limit on an unfinished head or chunk line stays exact (it
-# only sees what a read could not complete).
+# small ones. (Chunked bodies keep to READ_SIZE: many small chunks in one
+# big read would cost a slice each.)
 READ_SIZE = 64 * 1024
 MAX_READ_SIZE = 1024 * 1024
-MAX_HEADER_BYTES = 100 * 1024
-MAX_RESPONSE_HEADERS = 100
 MAX_INFORMATIONAL_RESPONSES = 20
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"})
 EXPECT_100_TIMEOUT = 1.0
 
 logger = logging.getLogger("httpcore.http11")
-_REQUEST_ERRORS = {
-    h11.LocalProtocolError: LocalProtocolError,
-    UnicodeError: LocalProtocolError,
-}
-# The response head: status, reason, headers, HTTP version.
-Head = tuple[int, bytes, list[tuple[bytes, bytes]], bytes]
+# Larger bodies known in full go out in a write of their own, not copied
+# onto the end of the head.
+JOIN_BODY_LIMIT = 64 * 1024
 
 
 class StaleConnection(Exception):
@@ -96,15 +106,13 @@ class HTTP11Protocol:
     """The HTTP/1.1 side of one connection."""
 
     __slots__ = (
-        "_framing_doubtful",
         "_grow_reads",
-        "_grow_reads",
-        "_h11",
         "_on_detach",
         "_on_response_done",
         "_read_size",
         "_response_bytes",
         "_stream",
+        "_wire",
         "detached",
         "requests_started",
     )
@@ -116,16 +124,13 @@ class HTTP11Protocol:
         on_detach: typing.Callable[[], None] | None = None,
     ) -> None:
         self._stream = stream
-        self._h11 = h11.Connection(
-            h11.CLIENT, max_incomplete_event_size=MAX_HEADER_BYTES
-        )
+        self._wire = ClientWire()
         self._on_response_done = on_response_done
         self._on_detach = on_detach
         self._read_size = READ_SIZE
         self.requests_started = 0
         self.detached = False  # the stream belongs to an upgraded response
         self._response_bytes = False  # did any byte of this response arrive?
-        self._framing_doubtful = False  # close, do not reuse, once it is done
         self._grow_reads = False  # a body framed by Content-Length is read
 
     @property
@@ -175,9 +180,9 @@ class HTTP11Protocol:
         status, reason, headers, http_version = head
         network_stream: NetworkStream = self._stream
         body: HTTP11Body | UpgradedBody
-        if self._h11.their_state is h11.SWITCHED_PROTOCOL:
-            buffered, _ = self._h11.trailing_data
-            network_stream = UpgradedStream(self._stream, bytes(buffered))
+        if self._wire.their_state is SWITCHED:
+            buffered = self._wire.trailing_data
+            network_stream = UpgradedStream(self._stream, buffered)
             body = UpgradedBody(network_stream)
             self.detached = True
             if self._on_detach is not None:
@@ -199,28 +204,30 @@ class HTTP11Protocol:
     async def _send_request(self, request: Request, timeout: Timeout) -> Head | None:
         """Send the request; a final response that came instead of a 100."""
         target = request.extensions.get("target") or request.url.raw_path
-        # check_request has refused what h11 would; this is the backstop.
-        with map_exceptions(_REQUEST_ERRORS):
+        # check_request has refused what cannot be sent; this is the backstop.
+        with map_exceptions({UnicodeError: LocalProtocolError}):
             if isinstance(target, str):
                 target = target.encode("ascii")
-            h11_request = h11.Request(
-                method=request.method.encode("ascii"),
-                target=target,
-                headers=request.headers.raw,
-            )
+            method = request.method.encode("ascii")
         stream = request.stream
         whole = stream._data if isinstance(stream, ByteStream) else None
         expect = whole != b"" and _expects_continue(request)
         info = {"request": request}
+        wire = self._wire
         async with trace("http11.send_request_headers", logger, request, info):
-            with map_exceptions({h11.LocalProtocolError: LocalProtocolError}):
-                head = self._h11.send(h11_request) or b""
-                if whole is not None and not expect:
-                    # A body known in full goes out with the head, in one write.
-                    if whole:
-                        head += self._h11.send(h11.Data(data=whole)) or b""
-                    head += self._h11.send(h11.EndOfMessage()) or b""
+            head = wire.start_request(method, target, request.headers.raw)
+            rest = b""
+            if whole is not None and not expect:
+                # A body known in full goes out with the head: in one write
+                # when it is small, else right after it.
+                body = wire.send_data(whole) + wire.send_end()
+                if len(body) <= JOIN_BODY_LIMIT:
+                    head += body
+                else:
+                    rest = body
             await self._stream.write(head, timeout.write)
+            if rest:
+                await self._stream.write(rest, timeout.write)
         if expect:
             final = await self._wait_for_continue(request, timeout.read)
             if final is not None:
@@ -233,12 +240,12 @@ class HTTP11Protocol:
 
     async def _send_body(self, request: Request, timeout: Timeout) -> None:
         # `timeout.write` is read per write: with a `total`, it shrinks.
-        with map_exceptions({h11.LocalProtocolError: LocalProtocolError}):
-            async for chunk in request.stream:
-                data = self._h11.send(h11.Data(data=chunk))
-                if data:
-                    await self._stream.write(data, timeout.write)
-            data = self._h11.send(h11.EndOfMessage())
+        wire = self._wire
+        async for chunk in request.stream:
+            data = wire.send_data(chunk)
+            if data:
+                await self._stream.write(data, timeout.write)
+        data = wire.send_end()
         if data:
             await self._stream.write(data, timeout.write)
 
@@ -273,22 +280,15 @@ class HTTP11Protocol:
     ) -> Head:
         informational = 0
         while True:
-            event = await self.receive_event(timeout)
-            headers = event.headers.raw_items()
-            _check_head(event.http_version, headers)
-            head = (event.status_code, bytes(event.reason), headers, event.http_version)
-            if isinstance(event, h11.Response):
-                names = {name.lower() for name, _ in headers}
-                if b"content-length" in names and b"transfer-encoding" in names:
-                    self._framing_doubtful = True
-                self._grow_reads = (
-                    b"content-length" in names and b"transfer-encoding" not in names
-                )
+            head = typing.cast(Head, await self.receive_event(timeout))
+            status = head[0]
+            if status >= 200:
+                self._grow_reads = self._wire.framed_by_length
                 return head
             # An informational response: a 101 ends HTTP on the connection
-            # (h11 only accepts it after an Upgrade request); 100 Continue
-            # and 103 Early Hints are reported, and skipped.
-            if event.status_code == 101:
+            # (the wire only accepts it after an Upgrade request); 100
+            # Continue and 103 Early Hints are reported, and skipped.
+            if status == 101:
                 return head
             await report(
                 "http11.receive_informational_response",
@@ -296,12 +296,12 @@ class HTTP11Protocol:
                 request,
                 {
                     "request": request,
-                    "status_code": event.status_code,
+                    "status_code": status,
                     "reason_phrase": head[1],
-                    "headers": headers,
+                    "headers": head[2],
                 },
             )
-            if until_continue and event.status_code == 100:
+            if until_continue and status == 100:
                 return head
             informational += 1
             if informational > MAX_INFORMATIONAL_RESPONSES:
@@ -311,85 +311,31 @@ class HTTP11Protocol:
                     f"MAX_INFORMATIONAL_RESPONSES={MAX_INFORMATIONAL_RESPONSES})."
                 )
 
-    async def receive_event(self, timeout: Timeout | float | None) -> typing.Any:
-        """The next h11 event; a `Timeout`'s `read` is taken per read (a
-        `total` shrinks it), a number is the limit of each read."""
-        connection = self._h11
+    async def receive_event(self, timeout: Timeout | float | None) -> Event:
+        """The next response head, piece of body or `END`; a `Timeout`'s
+        `read` is taken per read (a `total` shrinks it), a number is the
+        limit of each read."""
+        wire = self._wire
         while True:
-            state = connection.their_state  # h11 moves to ERROR as it raises
-            try:
-                event = connection.next_event()
-            except h11.RemoteProtocolError as exc:
-                raise RemoteProtocolError(_explain(exc, state)) from exc
-            if event is not h11.NEED_DATA:
+            event = wire.next_event()
+            if event is not NEED_DATA:
                 return event
             limit = timeout.read if isinstance(timeout, Timeout) else timeout
             size = self._read_size
             data = await self._stream.read(size, limit)
-            if len(data) == size and size < MAX_READ_SIZE and self._grow_reads:
-                self._read_size = size * 4
-            if not data and connection.their_state is h11.SEND_RESPONSE:
-                if connection.trailing_data[0]:
-                    raise RemoteProtocolError(
-                        "The server closed the connection in the middle of the "
-                        "response head."
-                    )
-                raise RemoteProtocolError(
-                    "The server closed the connection without sending a response."
-                )
             if data:
                 self._response_bytes = True
-            connection.receive_data(data)
+                if len(data) == size and size < MAX_READ_SIZE and self._grow_reads:
+                    self._read_size = size * 4
+            wire.receive_data(data)
 
     def response_finished(self, complete: bool) -> None:
         """Called once per response: True when the body was read to its end."""
-        reusable = False
-        connection = self._h11
-        if (
-            complete
-            and connection.our_state is h11.DONE
-            and connection.their_state is h11.DONE
-            # Bytes past the end of the response are no answer to anything:
-            # never serve them as the next response.
-            and not connection.trailing_data[0]
-            and not self._framing_doubtful
-        ):
-            connection.start_next_cycle()
-            reusable = True
+        wire = self._wire
+        reusable = complete and wire.reusable()
+        if reusable:
+            wire.start_next_cycle()
         self._on_response_done(reusable)
-
-
-def _check_head(http_version: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    """Refuse what h11 accepts but an HTTP/1.1 client should not."""
-    if not http_version.startswith(b"1."):
-        version = http_version.decode("ascii", "replace")
-        raise RemoteProtocolError(
-            f"The server answered in HTTP/{version}, not HTTP/1.x."
-        )
-    if len(headers) > MAX_RESPONSE_HEADERS:
-        raise RemoteProtocolError(
-            f"The server sent {len(headers)} header fields, more than the limit "
-            f"of MAX_RESPONSE_HEADERS={MAX_RESPONSE_HEADERS}."
-        )
-
-
-def _explain(exc: h11.RemoteProtocolError, state: object) -> str:
-    """h11's message, reworded where it would puzzle a user."""
-    message = str(exc)
-    if exc.error_status_hint == 431:  # "Receive buffer too long"
-        where = (
-            "response head" if state is h11.SEND_RESPONSE else "chunk header or trailer"
-        )
-        return (
-            f"The server sent a {where} larger than the limit of "
-            f"MAX_HEADER_BYTES={MAX_HEADER_BYTES} bytes."
-        )
-    if "_SWITCH_UPGRADE" in message:
-        return (
-            "The server switched protocols (101) though the request did not ask "
-            "to upgrade."
-        )
-    return message
 
 
 def _expects_continue(request: Request) -> bool:
@@ -439,12 +385,9 @@ class HTTP11Body:
             if error is not exc:
                 raise error from exc
             raise
-        if isinstance(event, h11.Data):
-            data = event.data
-            return data if isinstance(data, bytes) else bytes(data)
-        # EndOfMessage; or ConnectionClosed before it: h11 reports short
-        # bodies as errors, so this is a close-delimited body that ended.
-        self._finish(complete=isinstance(event, h11.EndOfMessage))
+        if event is not END:
+            return typing.cast(bytes, event)
+        self._finish(complete=True)
         await self._step.__aexit__(None, None, None)
         raise StopAsyncIteration
 
