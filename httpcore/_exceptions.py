@@ -19,7 +19,7 @@ StreamError (RuntimeError)     StreamConsumed, ResponseNotRead, RequestNotRead,
 CookieConflict
 ```
 
-Errors of h11, h2, ssl, sockets and the backends are translated where they
+Errors of h2, ssl, sockets and the backends are translated where they
 arise, with `map_exceptions`, and chained so that the cause stays visible.
 """
 

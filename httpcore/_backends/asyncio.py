@@ -6,8 +6,11 @@ keeps the chunks the transport hands it and a read returns the next one
 whole, so a response usually costs one wake-up and no copy. Reading pauses
 the transport once more than `HIGH_WATER` bytes wait unread.
 
-Timeouts are timer handles on the read, write or drain future; nothing here
-creates a task.
+Timeouts are deadlines on the read or drain future, checked by one lazy
+timer per kind of wait (`_Deadline`): a wait only moves the deadline, and the
+timer, when it fires, either ends the wait or sets itself for the new
+deadline. A request then costs no timer handle of its own (one would cost
+more than the rest of the wait). Nothing here creates a task.
 """
 
 from __future__ import annotations
@@ -99,13 +102,63 @@ class _Protocol(asyncio.Protocol):
         _wake(self.drain_waiter, True)
 
 
+class _Deadline:
+    """
+    The timeout of one kind of wait (reads, or drains) on one stream. The
+    timer is set once and kept: a later wait with a later deadline only
+    moves `deadline`, and the timer, when it fires early, sets itself again.
+    """
+
+    __slots__ = ("_handle", "_loop", "_when", "deadline", "future")
+
+    # A timer may fire this much before its time (the loop's clock
+    # resolution); it counts as on time.
+    SLACK = 0.001
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._handle: asyncio.TimerHandle | None = None
+        self._when = 0.0
+        self.deadline = 0.0
+        self.future: asyncio.Future[bool] | None = None
+
+    def start(self, future: asyncio.Future[bool], timeout: float) -> None:
+        self.future = future
+        self.deadline = deadline = self._loop.time() + timeout
+        if self._handle is None or self._when > deadline:
+            self._set(deadline)
+
+    def _set(self, when: float) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+        self._handle = self._loop.call_at(when, self._fire)
+        self._when = when
+
+    def _fire(self) -> None:
+        self._handle = None
+        future = self.future
+        if future is None or future.done():
+            return  # the wait is over: the timer is set again by the next one
+        if self.deadline - self._loop.time() > self.SLACK:
+            self._set(self.deadline)
+        else:
+            future.set_result(False)
+
+    def cancel(self) -> None:
+        self.future = None
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+
 class AsyncioStream:
-    __slots__ = ("_loop", "_protocol", "_transport")
+    __slots__ = ("_deadlines", "_loop", "_protocol", "_transport")
 
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
         self._transport = transport
         self._protocol = protocol
         self._loop = asyncio.get_running_loop()
+        self._deadlines: dict[str, _Deadline] = {}
 
     async def _wait(
         self, attr: str, timeout: float | None, exc_class: type[Exception]
@@ -113,15 +166,18 @@ class AsyncioStream:
         protocol = self._protocol
         fut: asyncio.Future[bool] = self._loop.create_future()
         setattr(protocol, attr, fut)
-        handle = None
+        deadline = None
         if timeout is not None:
-            handle = self._loop.call_later(timeout, _wake, fut, False)
+            deadline = self._deadlines.get(attr)
+            if deadline is None:
+                deadline = self._deadlines[attr] = _Deadline(self._loop)
+            deadline.start(fut, timeout)
         try:
             woken = await fut
         finally:
             setattr(protocol, attr, None)
-            if handle is not None:
-                handle.cancel()
+            if deadline is not None:
+                deadline.future = None
         if not woken:
             raise exc_class(f"Timed out after {timeout} seconds.")
 
@@ -166,6 +222,8 @@ class AsyncioStream:
         self.close_nowait()
 
     def close_nowait(self) -> None:
+        for deadline in self._deadlines.values():
+            deadline.cancel()
         if not self._transport.is_closing():
             # Some bytes may wait unread: abort rather than wait for a clean
             # TLS shutdown that a peer may never answer.
