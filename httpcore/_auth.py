@@ -13,12 +13,14 @@ URL, from `.netrc`), hop by hop along redirects, is the client's decision.
 from __future__ import annotations
 
 import base64
-import netrc
 import os
 import threading
 import typing
 
 from ._models import BaseResponse, Request
+
+if typing.TYPE_CHECKING:  # pragma: no cover
+    import netrc
 
 __all__ = [
     "Auth",
@@ -126,6 +128,8 @@ class NetRCAuth(Auth):
     origin_bound = False
 
     def __init__(self, file: str | os.PathLike[str] | None = None) -> None:
+        import netrc
+
         path = os.fspath(file) if file is not None else netrc_path()
         self._netrc = netrc.netrc(path)
 
@@ -197,6 +201,8 @@ def netrc_auth(host: str) -> BasicAuth | None:
     key = (path, info.st_mtime_ns, info.st_size)
     with _netrc_lock:
         if key not in _netrc_cache:
+            import netrc
+
             try:
                 parsed: netrc.netrc | None = netrc.netrc(path)
             except (OSError, netrc.NetrcParseError, UnicodeDecodeError):

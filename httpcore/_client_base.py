@@ -4,12 +4,11 @@ request is built from the client's defaults, and the HTTP verbs.
 
 The verbs are written once. Each returns whatever `_send` returns: a
 `Response` for `Client`, an awaitable of an `AsyncResponse` for `AsyncClient`
-(`await client.get(url)`); sending is in `_client.py`.
+(`await client.get(url)`); sending is in `_client_core.py`.
 """
 
 from __future__ import annotations
 
-import inspect
 import typing
 
 from .__version__ import __version__
@@ -182,6 +181,8 @@ class BaseClient(typing.Generic[_T]):
                     raise TypeError(
                         f"An event hook must be callable, not {function!r}."
                     )
+                import inspect  # not at import: slow to load, for hooks only
+
                 if inspect.iscoroutinefunction(function) and self._is_sync:
                     raise TypeError(
                         f"The event hook {function!r} is async: the sync Client "
@@ -263,9 +264,11 @@ class BaseClient(typing.Generic[_T]):
         return join_base_url(self._base_url, parsed)
 
     def _merge_headers(self, headers: HeaderTypes | None) -> Headers:
+        if headers is None and self._headers.get_raw(b"host") is None:
+            return self._headers  # the request copies it
         merged = self._headers.copy()
         merged.update(headers)
-        if "host" in merged:
+        if merged.get_raw(b"host") is not None:
             # A Host given by the caller (or a prepared request) goes first,
             # where `Request` puts the one it makes from the URL.
             raw = merged.raw

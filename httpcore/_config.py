@@ -17,8 +17,6 @@ import threading
 import time
 import typing
 
-import certifi
-
 from ._exceptions import (
     ConnectTimeout,
     PoolTimeout,
@@ -420,6 +418,10 @@ def _build_ssl_context(
             elif capath and os.path.isdir(capath):
                 context.load_verify_locations(capath=capath)
             else:
+                # Imported only here: certifi finds its bundle through
+                # `importlib.resources`, some 10 ms of a cold start.
+                import certifi
+
                 context.load_verify_locations(cafile=certifi.where())
         elif os.path.isfile(verify):
             context.load_verify_locations(cafile=verify)

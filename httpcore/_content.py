@@ -9,7 +9,6 @@ never hand an async generator's finalization to that loop.
 
 from __future__ import annotations
 
-import json as jsonlib
 import typing
 from urllib.parse import urlencode
 
@@ -267,6 +266,8 @@ def encode_urlencoded(data: RequestData) -> tuple[dict[str, str], ByteStream]:
 
 
 def encode_json(value: typing.Any) -> tuple[dict[str, str], ByteStream]:
+    import json as jsonlib
+
     try:
         body = jsonlib.dumps(
             value, ensure_ascii=False, separators=(",", ":"), allow_nan=False
@@ -286,6 +287,8 @@ def encode_request(
     json: typing.Any = None,
 ) -> tuple[dict[str, str], ByteStreamTypes]:
     """The headers and byte stream for a request body given in any of its forms."""
+    if content is None and data is None and files is None and json is None:
+        return {}, ByteStream(b"")  # no body: most requests
     if files is not None:
         if content is not None or json is not None:
             raise TypeError("files= cannot be combined with content= or json=.")

@@ -3,29 +3,30 @@
 
 The jar does the cookie rules (domains, paths, expiry, secure); it speaks
 `urllib.request` objects, so `extract_cookies` and `set_cookie_header` show
-it small adapters of our requests and responses.
+it small adapters of our requests and responses (`_cookie_jar.py`). The jar
+is made on first use: a client that never meets a cookie never imports
+`http.cookiejar`, and sends and receives with no cookie work at all.
 """
 
 from __future__ import annotations
 
-import email.message
-import ipaddress
 import re
+import sys
+import threading
 import typing
-import urllib.parse
-import urllib.request
-from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy
 
 from ._exceptions import CookieConflict
 
 if typing.TYPE_CHECKING:  # pragma: no cover
+    from http.cookiejar import Cookie, CookieJar
+
     from ._models import BaseResponse, Request
 
 __all__ = ["CookieTypes", "Cookies"]
 
 CookieTypes = typing.Union[
     "Cookies",
-    CookieJar,
+    "CookieJar",
     typing.Mapping[str, str],
     typing.Sequence[tuple[str, str]],
 ]
@@ -50,41 +51,64 @@ class Cookies(typing.MutableMapping[str, str]):
     """
 
     def __init__(self, cookies: CookieTypes | None = None) -> None:
-        if isinstance(cookies, CookieJar):
-            self.jar = cookies
+        self._jar: CookieJar | None = None
+        if _is_cookie_jar(cookies):
+            self._jar = typing.cast("CookieJar", cookies)
             return
-        self.jar = CookieJar(_policy())
         if cookies is None:
             return
         if isinstance(cookies, Cookies):
-            for cookie in cookies.jar:
+            for cookie in cookies._cookies():
                 self.jar.set_cookie(cookie)
             return
         pairs = cookies.items() if isinstance(cookies, typing.Mapping) else cookies
-        for name, value in pairs:
+        # (Not a `CookieJar`, which `_is_cookie_jar` caught: pairs.)
+        for name, value in typing.cast("typing.Iterable[tuple[str, str]]", pairs):
             self.set(name, value)
+
+    @property
+    def jar(self) -> CookieJar:
+        """The `http.cookiejar.CookieJar` that holds the cookies."""
+        jar = self._jar
+        if jar is None:
+            # Locked: two threads of one client meeting their first cookies
+            # at once must not each make a jar, and lose one.
+            with _new_jar_lock:
+                if self._jar is None:
+                    from ._cookie_jar import new_jar
+
+                    self._jar = new_jar()
+                jar = self._jar
+        return jar
+
+    @jar.setter
+    def jar(self, jar: CookieJar) -> None:
+        self._jar = jar
+
+    def _cookies(self) -> typing.Iterable[Cookie]:
+        """The cookies held, without making a jar for none."""
+        return () if self._jar is None else self._jar
 
     # --- the jar's rules, on our requests and responses -------------------
 
     def extract_cookies(self, response: BaseResponse) -> None:
         """Store the cookies that `response`'s `Set-Cookie` headers set."""
-        if "set-cookie" not in response.headers:
+        if response.headers.get_raw(b"set-cookie") is None:
             return  # most responses: skip building the jar's urllib objects
-        request = _UrllibRequest(response.request)
-        self.jar.extract_cookies(_UrllibResponse(response), request)  # type: ignore[arg-type]
+        from ._cookie_jar import extract_cookies
+
+        extract_cookies(self.jar, response)
 
     def set_cookie_header(self, request: Request) -> None:
         """
         Set `request`'s `Cookie` header from the cookies that match its URL,
         unless it has a `Cookie` header already.
         """
-        if not len(self.jar):
+        if self._jar is None or not len(self._jar):
             return  # an empty jar adds nothing: skip its urllib objects
-        urllib_request = _UrllibRequest(request)
-        self.jar.add_cookie_header(urllib_request)
-        value = urllib_request.unredirected_hdrs.get("Cookie")
-        if value:
-            request.headers["Cookie"] = value
+        from ._cookie_jar import add_cookie_header
+
+        add_cookie_header(self._jar, request)
 
     # --- by name ------------------------------------------------------------
 
@@ -96,28 +120,9 @@ class Cookies(typing.MutableMapping[str, str]):
         the request. A bad one raises `ValueError`.
         """
         _check_cookie(name, value)
-        cookie = Cookie(
-            version=0,
-            name=name,
-            value=value,
-            port=None,
-            port_specified=False,
-            domain=domain,
-            # "Specified" even when empty, so the host-only rule (see
-            # `_policy`) does not hide a cookie meant for every host.
-            domain_specified=True,
-            domain_initial_dot=domain.startswith("."),
-            path=path,
-            path_specified=bool(path),
-            secure=False,
-            expires=None,
-            discard=True,
-            comment=None,
-            comment_url=None,
-            rest={},
-            rfc2109=False,
-        )
-        self.jar.set_cookie(cookie)
+        from ._cookie_jar import make_cookie
+
+        self.jar.set_cookie(make_cookie(name, value, domain, path))
 
     def get(  # type: ignore[override]
         self,
@@ -151,14 +156,15 @@ class Cookies(typing.MutableMapping[str, str]):
     def clear(self, domain: str | None = None, path: str | None = None) -> None:
         """Remove every cookie, or those in `domain` and / or `path`."""
         if domain is None and path is None:
-            self.jar.clear()
+            if self._jar is not None:
+                self._jar.clear()
             return
         for cookie in self._matching(None, domain, path):
             self.jar.clear(cookie.domain, cookie.path, cookie.name)
 
     def update(self, cookies: CookieTypes | None = None) -> None:  # type: ignore[override]
         """Add the cookies of `cookies`, keeping their domains and paths."""
-        for cookie in Cookies(cookies).jar:
+        for cookie in Cookies(cookies)._cookies():
             self.jar.set_cookie(cookie)
 
     def _matching(
@@ -166,7 +172,7 @@ class Cookies(typing.MutableMapping[str, str]):
     ) -> list[Cookie]:
         return [
             cookie
-            for cookie in self.jar
+            for cookie in self._cookies()
             if (name is None or cookie.name == name)
             and (domain is None or cookie.domain == domain)
             and (path is None or cookie.path == path)
@@ -189,25 +195,25 @@ class Cookies(typing.MutableMapping[str, str]):
         self.delete(name)
 
     def __iter__(self) -> typing.Iterator[str]:
-        return (cookie.name for cookie in self.jar)
+        return (cookie.name for cookie in self._cookies())
 
     def __len__(self) -> int:
-        return len(self.jar)
+        return 0 if self._jar is None else len(self._jar)
 
     def __bool__(self) -> bool:
-        return any(True for _ in self.jar)
+        return any(True for _ in self._cookies())
 
     def __repr__(self) -> str:
         cookies = ", ".join(
             f"<Cookie {c.name}={c.value} for {c.domain or '*'}{c.path}>"
-            for c in self.jar
+            for c in self._cookies()
         )
         return f"<Cookies[{cookies}]>"
 
 
+_new_jar_lock = threading.Lock()
 _COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _BAD_COOKIE_VALUE = re.compile(r"[\x00-\x1f\x7f;]")
-_BAD_SET_COOKIE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 def _check_cookie(name: str, value: str) -> None:
@@ -224,65 +230,7 @@ def _check_cookie(name: str, value: str) -> None:
         )
 
 
-def _policy() -> DefaultCookiePolicy:
-    # A cookie set without a Domain attribute goes back to its host only, not
-    # to its subdomains (RFC 6265 5.3 step 6); the standard policy is laxer.
-    return _CookiePolicy(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
-
-
-def _ip_host(request: urllib.request.Request) -> str | None:
-    host = urllib.parse.urlsplit(request.get_full_url()).hostname or ""
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        return None
-    return host
-
-
-class _CookiePolicy(DefaultCookiePolicy):
-    """
-    The standard policy, but an IP address domain-matches only itself (RFC
-    6265 5.1.3): the standard one matches by string suffix, so 127.0.0.1
-    could set `Domain=0.0.1` and have it sent to 10.0.0.1.
-    """
-
-    def set_ok_domain(self, cookie: Cookie, request: typing.Any) -> bool:
-        host = _ip_host(request)
-        if host is not None and cookie.domain and cookie.domain.lstrip(".") != host:
-            return False
-        return bool(super().set_ok_domain(cookie, request))
-
-    def return_ok_domain(self, cookie: Cookie, request: typing.Any) -> bool:
-        host = _ip_host(request)
-        if host is not None and cookie.domain and cookie.domain.lstrip(".") != host:
-            return False
-        return bool(super().return_ok_domain(cookie, request))
-
-
-class _UrllibRequest(urllib.request.Request):
-    """What the cookie jar needs to know of a request: its URL and Cookie."""
-
-    def __init__(self, request: Request) -> None:
-        cookie = "; ".join(request.headers.get_list("cookie"))
-        headers = {"Cookie": cookie} if cookie else {}
-        url = request.url
-        if url.userinfo:
-            # urllib would take `user:pass@host` for the host.
-            url = url.copy_with(userinfo="")
-        super().__init__(str(url), headers=headers, method=request.method)
-
-
-class _UrllibResponse:
-    """What the cookie jar needs to know of a response: its Set-Cookie headers."""
-
-    def __init__(self, response: BaseResponse) -> None:
-        self._message = email.message.Message()
-        for value in response.headers.get_list("set-cookie"):
-            # A control character (but tab) voids the whole Set-Cookie (RFC
-            # 6265bis 5.6): stored, it would make every later request to
-            # the site fail the header checks.
-            if not _BAD_SET_COOKIE.search(value):
-                self._message["Set-Cookie"] = value
-
-    def info(self) -> email.message.Message:
-        return self._message
+def _is_cookie_jar(cookies: object) -> bool:
+    # Without `http.cookiejar` loaded, nothing can be a `CookieJar`.
+    module = sys.modules.get("http.cookiejar")
+    return module is not None and isinstance(cookies, module.CookieJar)

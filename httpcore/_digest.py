@@ -18,9 +18,7 @@ credentials are wrong, and asking again would not change that.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import secrets
 import threading
 import typing
 from urllib.parse import quote
@@ -32,11 +30,12 @@ __all__ = ["DigestAuth", "parse_challenges"]
 
 # Algorithms supported, the strongest first: when a server offers several
 # challenges (RFC 7616 3.7), the first of these it offers is answered.
-_ALGORITHMS: dict[str, typing.Callable[[bytes], typing.Any]] = {
-    "SHA-256": hashlib.sha256,
-    "SHA-256-SESS": hashlib.sha256,
-    "MD5": hashlib.md5,
-    "MD5-SESS": hashlib.md5,
+# (`hashlib` is imported by the first digest computed, not by `import httpcore`.)
+_ALGORITHMS: dict[str, str] = {
+    "SHA-256": "sha256",
+    "SHA-256-SESS": "sha256",
+    "MD5": "md5",
+    "MD5-SESS": "md5",
 }
 # How many `stale=true` answers in a row the flow follows before it gives up.
 MAX_STALE_RETRIES = 2
@@ -146,6 +145,8 @@ def select_challenge(response: BaseResponse) -> _Challenge | None:
 
 def _cnonce() -> str:
     """A fresh client nonce: 128 random bits."""
+    import secrets
+
     return secrets.token_hex(16)
 
 
@@ -231,7 +232,9 @@ class DigestAuth(Auth):
                     challenge.nc = 0
 
     def _authorization(self, request: Request, challenge: _Challenge) -> str:
-        hash_function = _ALGORITHMS[challenge.algorithm]
+        import hashlib
+
+        hash_function = getattr(hashlib, _ALGORITHMS[challenge.algorithm])
 
         def digest(*parts: bytes) -> str:
             return str(hash_function(b":".join(parts)).hexdigest())

@@ -122,18 +122,6 @@ def _is_target(target: object) -> bool:
     return isinstance(target, bytes) and _TARGET.fullmatch(target) is not None
 
 
-_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
-
-
-def _host_header(url: URL) -> str:
-    host = url.host
-    if ":" in host:
-        host = f"[{host}]"
-    if url.port is not None and url.port != _DEFAULT_PORTS.get(url.scheme):
-        host = f"{host}:{url.port}"
-    return host
-
-
 class Request:
     """
     An HTTP request: method, URL, headers and a body.
@@ -164,7 +152,10 @@ class Request:
         if isinstance(method, bytes):
             method = method.decode("ascii", "replace")
         self.method = method.upper()
-        self.url = URL(url, params=params) if params is not None else URL(url)
+        if params is not None:
+            self.url = URL(url, params=params)
+        else:  # a URL is immutable: one given is kept as it is
+            self.url = url if isinstance(url, URL) else URL(url)
         self.headers = Headers(headers)
         self.extensions: dict[str, typing.Any] = (
             {} if extensions is None else extensions
@@ -173,8 +164,8 @@ class Request:
             body_headers, stream = encode_request(content, data, files, json)
             self._set_body_headers(body_headers)
         self.stream: AsyncByteStream = stream
-        if "host" not in self.headers:
-            host = _host_header(self.url).encode("ascii")
+        if self.headers.get_raw(b"host") is None:
+            host = self.url.netloc_for_host_header.encode("ascii")
             self.headers._list.insert(0, (b"Host", b"host", host))
             self.headers._changed()
         if cookies:
@@ -183,6 +174,8 @@ class Request:
             Cookies(cookies).set_cookie_header(self)
 
     def _set_body_headers(self, body_headers: dict[str, str]) -> None:
+        if not body_headers and self.method not in _METHODS_WITH_BODY:
+            return  # a GET with no body: nothing to add
         headers = self.headers
         explicit = "content-length" in headers or "transfer-encoding" in headers
         for name, value in body_headers.items():

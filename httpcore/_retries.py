@@ -36,8 +36,6 @@ is not taken: the last response is returned, or the last error raised.
 
 from __future__ import annotations
 
-import email.utils
-import random
 import re
 import ssl
 import time
@@ -225,13 +223,13 @@ def retry_flow(
     *,
     time_left: typing.Callable[[], float | None] = lambda: None,
     now: typing.Callable[[], float] = time.time,
-    jitter: typing.Callable[[], float] = random.random,
+    jitter: typing.Callable[[], float] | None = None,
 ) -> RetryFlow:
     """
     Yield the attempts at sending `request` (see the module's docstring).
     `time_left()` is the time to the request's total deadline (None: no
     deadline), `now()` the wall clock (for an HTTP date in `Retry-After`),
-    `jitter()` a random number in [0, 1).
+    `jitter()` a random number in [0, 1) (None: `random.random`).
     """
     attempt = Attempt(request, 0, 0.0, "")
     replayable = is_replayable(request.stream)
@@ -289,13 +287,20 @@ def _fits(wait: float, left: float | None) -> bool:
 
 
 def backoff_time(
-    retry: Retry, number: int, jitter: typing.Callable[[], float] = random.random
+    retry: Retry, number: int, jitter: typing.Callable[[], float] | None = None
 ) -> float:
-    """The wait before retry `number` (1 for the first), as urllib3 computes it."""
+    """
+    The wait before retry `number` (1 for the first), as urllib3 computes it;
+    `jitter()` is a random number in [0, 1) (None: `random.random`).
+    """
     if number <= 1:
         return 0.0
     wait = retry.backoff_factor * 2.0 ** (number - 1)
     if retry.backoff_jitter:
+        if jitter is None:
+            import random  # not at import: few clients ever retry
+
+            jitter = random.random
         wait += jitter() * retry.backoff_jitter
     return max(0.0, min(retry.backoff_max, wait))
 
@@ -312,6 +317,8 @@ def parse_retry_after(value: str, now: float) -> float | None:
     value = value.strip()
     if _DELTA_SECONDS.fullmatch(value):
         return float(value)
+    import email.utils  # not at import: a Retry-After date is rare
+
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -39,8 +39,6 @@ import re
 import typing
 from urllib.parse import quote, unquote
 
-import idna
-
 from ._exceptions import InvalidURL
 from ._params import PrimitiveData, QueryParams, QueryParamTypes
 
@@ -161,6 +159,8 @@ def _normalize_host(host: str) -> str:
         return _normalize_ipv4(host)
     if len(host) > _MAX_IDNA_HOST:
         raise InvalidURL(f"Host is too long ({len(host)} characters).")
+    import idna  # not at import: most hosts are ASCII
+
     try:
         encoded = idna.encode(host, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError) as exc:
@@ -175,6 +175,8 @@ def _check_a_labels(host: str) -> None:
     otherwise it names no host that could be looked up (`xn--a.com`)."""
     if len(host) > _MAX_IDNA_HOST:
         raise InvalidURL(f"Host is too long ({len(host)} characters).")
+    import idna
+
     for label in host.split("."):
         if label.startswith("xn--"):
             try:
@@ -292,6 +294,41 @@ def _remove_dot_segments(path: str) -> str:
     return "".join(output)
 
 
+def _authority(parts: _Parts) -> str:
+    host = f"[{parts.host}]" if ":" in parts.host else parts.host
+    if parts.userinfo is not None:
+        host = f"{parts.userinfo}@{host}"
+    return host if parts.port is None else f"{host}:{parts.port}"
+
+
+def _completed(parts: _Parts) -> tuple[_Parts, str]:
+    """The parts of a URL, checked and completed, and its text."""
+    if parts.scheme in _HOST_REQUIRED and not parts.host:
+        raise InvalidURL(f"No host in {parts.scheme!r} URL.")
+    if parts.has_authority and not parts.path:
+        parts = parts._replace(path="/")
+    text = f"{parts.scheme}:" if parts.scheme else ""
+    if parts.has_authority:
+        text += "//" + _authority(parts)
+    text += parts.path
+    if parts.query is not None:
+        text += "?" + parts.query
+    if parts.fragment is not None:
+        text += "#" + parts.fragment
+    return parts, text
+
+
+# The cache holds 512 URLs of up to 2 KiB each: a few MiB at worst.
+_MAX_CACHED = 2048
+
+
+@functools.lru_cache(maxsize=512)
+def _parsed(url: str) -> tuple[_Parts, str]:
+    # Both are immutable, so a URL parsed once serves every later request for
+    # it; an invalid one raises each time (`lru_cache` keeps no exceptions).
+    return _completed(URL._parse(url))
+
+
 class URL:
     """
     A parsed, normalized and validated URL.
@@ -317,19 +354,29 @@ class URL:
         allow_relative: bool = False,
         params: QueryParamTypes | None = None,
     ) -> None:
-        if isinstance(url, URL):
-            parts = url._parts
-        elif isinstance(url, str):
-            parts = self._parse(url)
+        if type(url) is str and params is None and len(url) <= _MAX_CACHED:
+            # Most URLs are given as str, and the same ones again and again.
+            self._parts, self._str = _parsed(url)
+        elif isinstance(url, URL) and params is None:
+            self._parts, self._str = url._parts, url._str
         else:
-            raise InvalidURL(f"A URL must be a str or URL, not {type(url).__name__}.")
-        if params is not None:
-            extra = params if isinstance(params, QueryParams) else QueryParams(params)
-            if extra:
-                query = QueryParams(parts.query or "").merge(extra)
-                parts = parts._replace(query=str(query))
-        self._assign(parts)
-        if not allow_relative and not parts.scheme:
+            if isinstance(url, URL):
+                parts = url._parts
+            elif isinstance(url, str):
+                parts = self._parse(url)
+            else:
+                raise InvalidURL(
+                    f"A URL must be a str or URL, not {type(url).__name__}."
+                )
+            if params is not None:
+                extra = (
+                    params if isinstance(params, QueryParams) else QueryParams(params)
+                )
+                if extra:
+                    query = QueryParams(parts.query or "").merge(extra)
+                    parts = parts._replace(query=str(query))
+            self._assign(parts)
+        if not allow_relative and not self._parts.scheme:
             raise InvalidURL(
                 f"No scheme included in URL {self._str!r}: pass a full URL, "
                 "like 'https://example.org/'."
@@ -368,20 +415,7 @@ class URL:
         return url
 
     def _assign(self, parts: _Parts) -> None:
-        if parts.scheme in _HOST_REQUIRED and not parts.host:
-            raise InvalidURL(f"No host in {parts.scheme!r} URL.")
-        if parts.has_authority and not parts.path:
-            parts = parts._replace(path="/")
-        self._parts = parts
-        text = f"{parts.scheme}:" if parts.scheme else ""
-        if parts.has_authority:
-            text += "//" + self.authority
-        text += parts.path
-        if parts.query is not None:
-            text += "?" + parts.query
-        if parts.fragment is not None:
-            text += "#" + parts.fragment
-        self._str = text
+        self._parts, self._str = _completed(parts)
 
     @property
     def scheme(self) -> str:
@@ -391,11 +425,7 @@ class URL:
     @property
     def authority(self) -> str:
         """`userinfo@host:port`, the port only when given (IPv6 hosts in brackets)."""
-        parts = self._parts
-        host = f"[{parts.host}]" if ":" in parts.host else parts.host
-        if parts.userinfo is not None:
-            host = f"{parts.userinfo}@{host}"
-        return host if parts.port is None else f"{host}:{parts.port}"
+        return _authority(self._parts)
 
     @property
     def netloc_for_host_header(self) -> str:

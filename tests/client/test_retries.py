@@ -102,6 +102,13 @@ def test_backoff_is_capped_at_backoff_max_jitter_included():
     assert backoff_time(retry, 1, lambda: 0.9) == 0.0
 
 
+def test_backoff_jitter_defaults_to_a_random_part_within_its_bound():
+    retry = Retry(10, backoff_factor=1.0, backoff_max=100.0, backoff_jitter=2.0)
+    waits = [backoff_time(retry, 2) for _ in range(50)]
+    assert all(2.0 <= wait < 4.0 for wait in waits)
+    assert len(set(waits)) > 1  # random, not a constant
+
+
 def test_retry_after_delta_seconds():
     assert parse_retry_after("120", now=0.0) == 120.0
     assert parse_retry_after(" 0 ", now=0.0) == 0.0
