@@ -11,8 +11,6 @@ body is written once.
 from __future__ import annotations
 
 import datetime
-import email.message
-import json as jsonlib
 import re
 import typing
 
@@ -224,6 +222,8 @@ class BaseResponse:
         content_type = self.headers.get("content-type")
         if content_type is None:
             return None
+        import email.message  # not at import: `email` is slow to load
+
         message = email.message.Message()
         message["content-type"] = content_type
         charset = message.get_param("charset")
@@ -308,6 +308,8 @@ class BaseResponse:
         The body parsed as JSON: decoded with `encoding` when one is set or
         declared, else as JSON's own UTF-8, UTF-16 or UTF-32 (RFC 8259).
         """
+        import json as jsonlib
+
         if self._encoding is None and self.charset_encoding is None:
             return jsonlib.loads(self.content, **kwargs)
         return jsonlib.loads(self.text, **kwargs)
@@ -362,6 +364,17 @@ class BaseResponse:
         return f"<{type(self).__name__} [{int(self.status_code)} {self.reason_phrase}]>"
 
 
+def _read_whole(stream: AsyncByteStream) -> AsyncByteStream:
+    """
+    Tell a body stream that it will be read in full: one that can (an
+    HTTP/1.1 body, with a `whole` flag) may then hand over a large body as
+    one piece, read into one buffer, with no join.
+    """
+    if hasattr(stream, "whole"):
+        stream.whole = True
+    return stream
+
+
 def _known_codec(name: str | None) -> str | None:
     if not name:
         return None
@@ -388,10 +401,11 @@ class AsyncResponse(BaseResponse):
         """Read the whole body (decoded) into `content`, and return it."""
         if self._content is None:
             chunks: typing.AsyncIterator[bytes]
-            if self._decode_content and "content-encoding" in self.headers:
+            encoded = self.headers.get_raw(b"content-encoding") is not None
+            if self._decode_content and encoded:
                 chunks = self.stream()
             else:  # nothing to decode: skip the decoder's layer
-                chunks = RawIterator(self, self._start_stream())
+                chunks = RawIterator(self, _read_whole(self._start_stream()))
             self._content = b"".join([chunk async for chunk in chunks])
         return self._content
 
@@ -466,7 +480,12 @@ class Response(BaseResponse):
     def read(self) -> bytes:
         """Read the whole body (decoded) into `content`, and return it."""
         if self._content is None:
-            self._content = b"".join(self.stream())
+            encoded = self.headers.get_raw(b"content-encoding") is not None
+            if self._decode_content and encoded:
+                self._content = b"".join(self.stream())
+            else:  # nothing to decode: skip the decoder's layer
+                stream = _read_whole(self._start_stream())
+                self._content = b"".join(iterate_sync(RawIterator(self, stream)))
         return self._content
 
     def raw(self) -> typing.Iterator[bytes]:

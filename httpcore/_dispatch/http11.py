@@ -39,7 +39,7 @@ import typing
 
 from .._backends.base import NetworkStream
 from .._backends.streams import UpgradedStream
-from .._config import Timeout, total_exceeded
+from .._config import Timeout, time_left, total_exceeded
 from .._content import ByteStream
 from .._exceptions import (
     LocalProtocolError,
@@ -88,6 +88,9 @@ logger = logging.getLogger("httpcore.http11")
 # Larger bodies known in full go out in a write of their own, not copied
 # onto the end of the head.
 JOIN_BODY_LIMIT = 64 * 1024
+# A body read in full (`HTTP11Body.whole`) at least this large, and framed by
+# Content-Length, is read into one buffer where the stream can.
+WHOLE_BODY_MIN = 256 * 1024
 
 
 class StaleConnection(Exception):
@@ -351,7 +354,15 @@ class HTTP11Body:
     early, an error, or dropping it unread closes the connection.
     """
 
-    __slots__ = ("__weakref__", "_done", "_protocol", "_request", "_step", "_timeout")
+    __slots__ = (
+        "__weakref__",
+        "_done",
+        "_protocol",
+        "_request",
+        "_step",
+        "_timeout",
+        "whole",
+    )
 
     def __init__(
         self, protocol: HTTP11Protocol, request: Request, timeout: Timeout
@@ -361,6 +372,10 @@ class HTTP11Body:
         self._timeout = timeout
         self._done = False
         self._step: typing.Any = None  # the receive_response_body trace, once begun
+        # Set by a caller that reads the body in full (`Response.read`): the
+        # rest of a large body framed by Content-Length may then come as one
+        # piece, on a stream that can fill one buffer directly (sync sockets).
+        self.whole = False
 
     def __aiter__(self) -> HTTP11Body:
         return self
@@ -375,7 +390,11 @@ class HTTP11Body:
             )
             await self._step.__aenter__()
         try:
-            event = await self._protocol.receive_event(self._timeout)
+            if self.whole:
+                self.whole = False
+                event = await self._receive_whole()
+            else:
+                event = await self._protocol.receive_event(self._timeout)
         except BaseException as exc:
             error = exc
             if isinstance(exc, TimeoutException):
@@ -390,6 +409,28 @@ class HTTP11Body:
         self._finish(complete=True)
         await self._step.__aexit__(None, None, None)
         raise StopAsyncIteration
+
+    async def _receive_whole(self) -> Event:
+        protocol = self._protocol
+        wire = protocol._wire
+        read_exactly = getattr(protocol.stream, "read_exactly", None)
+        if (
+            read_exactly is None
+            or not wire.framed_by_length
+            or wire.length_left < WHOLE_BODY_MIN
+        ):
+            return await protocol.receive_event(self._timeout)
+        prefix = wire.take_buffered()
+        size = wire.length_left - len(prefix)
+        timeout = self._timeout
+        if size > 0:
+            data = await read_exactly(size, timeout.read, prefix, time_left(timeout))
+            wire.receive_data(data)
+            if len(data) < len(prefix) + size:
+                wire.receive_data(b"")  # the server closed early: the wire says so
+        else:  # all here already (and maybe more: the wire sees to that)
+            wire.receive_data(prefix)
+        return await protocol.receive_event(timeout)
 
     def _finish(self, complete: bool) -> None:
         if not self._done:
