@@ -29,9 +29,11 @@ exception: `RemoteProtocolError` for what the server sent, and
 `LocalProtocolError` for a request that cannot be framed.
 
 Limits on what a server may send: a response head, or a chunk header or
-trailer section, larger than `MAX_HEADER_BYTES`; more than
-`MAX_RESPONSE_HEADERS` header fields (as http.client); an HTTP version other
-than 1.x.
+trailer section, larger than `MAX_HEADER_BYTES` (exact, however the bytes
+arrive); more than `MAX_RESPONSE_HEADERS` header fields (as http.client);
+an HTTP version other than 1.x. Framing fields are checked in every head
+(1xx too) and in trailers, as h11 does; controls other than HTAB are
+refused anywhere in a head (RFC 9110 5.5; h11 lets most of them through).
 """
 
 from __future__ import annotations
@@ -105,18 +107,22 @@ def _head_lines(head: bytes) -> tuple[list[bytes], bool]:
     return _LINE_END.split(head), False
 
 
-def _find_head_end(buffer: bytes) -> tuple[int, int]:
-    """Where the head ends and where what follows it starts, or (-1, -1)."""
-    end = buffer.find(b"\r\n\r\n")
+def _find_head_end(buffer: bytes, start: int = 0) -> tuple[int, int]:
+    """
+    Where the head ends and where what follows it starts, or (-1, -1). No
+    blank line starts before `start` (an earlier search looked there).
+    """
+    end = buffer.find(b"\r\n\r\n", start)
     # The first CRLF CRLF ends the head unless a blank line with a bare LF
     # comes before it.
     if (
         end >= 0
-        and buffer.find(b"\n\n", 0, end) < 0
-        and buffer.find(b"\n\r\n", 0, end + 2) < 0
+        and buffer.find(b"\n\n", start, end) < 0
+        and buffer.find(b"\n\r\n", start, end + 2) < 0
     ):
         return end, end + 4
-    match = _BLANK_LINE.search(buffer)  # a bare LF ends a line too (RFC 9112 2.2)
+    # A bare LF ends a line too (RFC 9112 2.2).
+    match = _BLANK_LINE.search(buffer, start)
     if match is None:
         return -1, -1
     start = match.start()
@@ -151,7 +157,10 @@ def parse_fields(lines: list[bytes], what: str = "header") -> list[tuple[bytes, 
                     f"{line!r}."
                 )
             name, value = fields[-1]
-            fields[-1] = (name, value + b" " + line.strip(b" \t"))
+            # The OWS before the fold goes with it; an empty side adds no SP.
+            folded = line.strip(b" \t")
+            if folded:
+                fields[-1] = (name, value + b" " + folded if value else folded)
         else:
             raise RemoteProtocolError(
                 f"The server sent an illegal {what} line: {line!r}."
@@ -161,6 +170,51 @@ def parse_fields(lines: list[bytes], what: str = "header") -> list[tuple[bytes, 
 
 def _comma_tokens(value: bytes) -> list[bytes]:
     return [token.strip(b" \t").lower() for token in value.split(b",")]
+
+
+def _framing_fields(
+    headers: list[tuple[bytes, bytes]],
+) -> tuple[bytes | None, bool, bool]:
+    """
+    The Content-Length (one value), whether Transfer-Encoding is chunked, and
+    whether Connection asks to close. These fields are refused when they are
+    malformed wherever they come, in a 1xx head or a trailer section too.
+    """
+    length: bytes | None = None
+    chunked = False
+    close = False
+    for name, value in headers:
+        if len(name) not in (10, 14, 17):
+            continue  # none of the names below
+        lowered = name.lower()
+        if lowered == b"content-length":
+            number = value
+            if b"," in value:  # a list of equal values is one value
+                values = {item.strip(b" \t") for item in value.split(b",")}
+                number = values.pop() if len(values) == 1 else b""
+                if values:
+                    raise RemoteProtocolError(
+                        "The server sent conflicting Content-Length headers."
+                    )
+            if length is not None and number != length:
+                raise RemoteProtocolError(
+                    "The server sent conflicting Content-Length headers."
+                )
+            length = number
+            if not _DIGITS.fullmatch(length):
+                raise RemoteProtocolError(
+                    f"The server sent a bad Content-Length: {value!r}."
+                )
+        elif lowered == b"transfer-encoding":
+            if chunked or value.lower() != b"chunked":
+                raise RemoteProtocolError(
+                    f"The server sent Transfer-Encoding {value!r}. Only "
+                    "Transfer-Encoding: chunked is supported."
+                )
+            chunked = True
+        elif lowered == b"connection" and b"close" in _comma_tokens(value):
+            close = True
+    return length, chunked, close
 
 
 class ClientWire:
@@ -177,6 +231,7 @@ class ClientWire:
         "_receive_framing",
         "_receive_left",
         "_received",
+        "_searched",
         "_send_framing",
         "_send_left",
         "_switch_on_2xx",
@@ -189,6 +244,10 @@ class ClientWire:
         self._buffer = b""
         self._pos = 0  # where unread bytes start in the buffer (chunked only)
         self._eof = False
+        # While a head, trailer section or chunk header is incomplete: how
+        # far it was searched for its end, so that a server sending it a
+        # byte at a time costs no search over the whole buffer per byte.
+        self._searched = 0
         self.our_state = IDLE
         self.their_state = RECV_HEAD
         self._reset_exchange()
@@ -242,7 +301,7 @@ class ClientWire:
                 chunked = True
             elif lowered == b"connection" and b"close" in _comma_tokens(value):
                 self._keep_alive = False
-            elif lowered == b"upgrade":
+            elif lowered == b"upgrade" and any(_comma_tokens(value)):
                 self._switch_on_101 = True
         if not host:
             raise LocalProtocolError("Missing mandatory Host: header.")
@@ -326,6 +385,23 @@ class ClientWire:
         """Is the body being received delimited by Content-Length?"""
         return self.their_state is RECV_BODY and self._receive_framing is _LENGTH
 
+    @property
+    def length_left(self) -> int:
+        """In a body framed by Content-Length: its bytes not yet returned by
+        `next_event`, those received and buffered included."""
+        return self._receive_left if self.framed_by_length else 0
+
+    def take_buffered(self) -> bytes:
+        """
+        The bytes received and not yet parsed, handed over: the wire keeps
+        none of them, so they must come back, in order and before anything
+        read after them, through `receive_data`. (They may run past the end
+        of the body when the server sent more.)
+        """
+        data = self._buffer[self._pos :]
+        self._buffer, self._pos, self._searched = b"", 0, 0
+        return data
+
     def next_event(self) -> Event:
         state = self.their_state
         try:
@@ -368,9 +444,13 @@ class ClientWire:
 
     def _head(self) -> Event:
         buffer = self._buffer
-        end, rest = _find_head_end(buffer)
+        end, rest = _find_head_end(buffer, self._searched)
         if end < 0:
-            if len(buffer) > MAX_HEADER_BYTES:
+            # A blank line (at most 4 bytes) may still start at len - 3.
+            self._searched = max(0, len(buffer) - 3)
+            # The limit is exact, whatever the reads: refused once no head of
+            # MAX_HEADER_BYTES bytes or less can end in what follows.
+            if len(buffer) > MAX_HEADER_BYTES + 3:
                 raise RemoteProtocolError(
                     "The server sent a response head larger than the limit of "
                     f"MAX_HEADER_BYTES={MAX_HEADER_BYTES} bytes."
@@ -385,6 +465,7 @@ class ClientWire:
                     "The server closed the connection without sending a response."
                 )
             return NEED_DATA
+        self._searched = 0
         if end > MAX_HEADER_BYTES:
             raise RemoteProtocolError(
                 "The server sent a response head larger than the limit of "
@@ -420,6 +501,7 @@ class ClientWire:
             )
         head = (status, reason or b"", headers, version)
         if status < 200:
+            _framing_fields(headers)  # checked, as in any head
             if status == 101:
                 if not self._switch_on_101:
                     raise RemoteProtocolError(
@@ -435,40 +517,13 @@ class ClientWire:
         self, status: int, headers: list[tuple[bytes, bytes]], version: bytes
     ) -> None:
         """RFC 9112 6.3: how the body of this response is delimited."""
-        length: bytes | None = None
-        chunked = False
-        for name, value in headers:
-            if len(name) not in (10, 14, 17):
-                continue  # none of the names below
-            lowered = name.lower()
-            if lowered == b"content-length":
-                if b"," in value:  # a list of equal values is one value
-                    values = {item.strip(b" \t") for item in value.split(b",")}
-                    value = values.pop() if len(values) == 1 else b""
-                    if values:
-                        raise RemoteProtocolError(
-                            "The server sent conflicting Content-Length headers."
-                        )
-                if length is not None and value != length:
-                    raise RemoteProtocolError(
-                        "The server sent conflicting Content-Length headers."
-                    )
-                length = value
-                if not _DIGITS.fullmatch(length):
-                    raise RemoteProtocolError(
-                        f"The server sent a bad Content-Length: {value!r}."
-                    )
-            elif lowered == b"transfer-encoding":
-                if chunked or value.lower() != b"chunked":
-                    raise RemoteProtocolError(
-                        f"The server sent Transfer-Encoding {value!r}. Only "
-                        "Transfer-Encoding: chunked is supported."
-                    )
-                chunked = True
-            elif lowered == b"connection" and b"close" in _comma_tokens(value):
-                self._keep_alive = False
-        if version != b"1.1":
-            self._keep_alive = False  # HTTP/1.0 closes unless told otherwise
+        length, chunked, close = _framing_fields(headers)
+        if close:
+            self._keep_alive = False
+        if version == b"1.0":
+            # HTTP/1.0 closes unless told otherwise; a higher minor version
+            # is read as 1.1 (RFC 9110 2.5).
+            self._keep_alive = False
         self.their_state = RECV_BODY
         if self._switch_on_2xx and status < 300:
             self.their_state = SWITCHED
@@ -554,17 +609,23 @@ class ClientWire:
                     continue
                 self._buffer, self._pos = buffer[pos:], 0
                 if self._buffer not in (b"", b"\r"):
+                    # Up to the first wrong byte: the same however it is read.
+                    bad = self._buffer[: 2 if self._buffer[:1] == b"\r" else 1]
                     raise RemoteProtocolError(
                         "The server sent a malformed chunk footer: "
-                        f"{self._buffer[:2]!r} (expected b'\\r\\n')."
+                        f"{bad!r} (expected b'\\r\\n')."
                     )
                 return self._need_more_chunked()
             if left == -1:
-                end = buffer.find(b"\r\n", pos)
-                if end < 0 or end - pos > MAX_HEADER_BYTES:
+                # While waiting for a chunk header, it starts at 0.
+                end = buffer.find(b"\r\n", max(pos, self._searched - 1))
+                if end < 0:
                     self._buffer, self._pos = buffer[pos:], 0
-                    self._check_incomplete(self._buffer)
+                    self._searched = size - pos
+                    self._check_size(size - pos - 1)  # CR may be its end
                     return self._need_more_chunked()
+                self._searched = 0
+                self._check_size(end - pos)
                 line = buffer[pos:end]
                 match = _CHUNK_HEADER.fullmatch(line)
                 if match is None:
@@ -581,20 +642,24 @@ class ClientWire:
                 self._buffer = buffer[2 if buffer[:1] == b"\r" else 1 :]
                 self.their_state = DONE
                 return END
-            end, rest = _find_head_end(buffer)
-            if end < 0 or end > MAX_HEADER_BYTES:
-                self._check_incomplete(buffer)
+            end, rest = _find_head_end(buffer, self._searched)
+            if end < 0:
+                self._searched = max(0, len(buffer) - 3)
+                self._check_size(len(buffer) - 3)  # see `_head`
                 return self._need_more_chunked()
+            self._searched = 0
+            self._check_size(end)
             trailers, clean = _head_lines(buffer[:end])
             if not clean:
                 _check_lines(trailers, "trailer")
-            parse_fields(trailers, "trailer")  # checked, then dropped
+            # Checked (framing fields too, as h11 does), then dropped.
+            _framing_fields(parse_fields(trailers, "trailer"))
             self._buffer = buffer[rest:]
             self.their_state = DONE
             return END
 
-    def _check_incomplete(self, buffer: bytes) -> None:
-        if len(buffer) > MAX_HEADER_BYTES:
+    def _check_size(self, size: int) -> None:
+        if size > MAX_HEADER_BYTES:
             raise RemoteProtocolError(
                 "The server sent a chunk header or trailer larger than the limit "
                 f"of MAX_HEADER_BYTES={MAX_HEADER_BYTES} bytes."
