@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import select
 import socket
 import ssl
 import time
@@ -38,7 +39,7 @@ from .common import (
     check_port,
     check_unix_sockets,
     handshake_cut_short,
-    is_socket_readable,
+    readable_poller,
     tls_handshake_errors,
 )
 from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
@@ -152,13 +153,14 @@ class _Deadline:
 
 
 class AsyncioStream:
-    __slots__ = ("_deadlines", "_loop", "_protocol", "_transport")
+    __slots__ = ("_deadlines", "_loop", "_poller", "_protocol", "_transport")
 
     def __init__(self, transport: asyncio.Transport, protocol: _Protocol) -> None:
         self._transport = transport
         self._protocol = protocol
         self._loop = asyncio.get_running_loop()
         self._deadlines: dict[str, _Deadline] = {}
+        self._poller: select.poll | None = None  # for `is_readable`
 
     async def _wait(
         self, attr: str, timeout: float | None, exc_class: type[Exception]
@@ -273,7 +275,12 @@ class AsyncioStream:
                 return True
             # Bytes the loop has not read yet (a 408 sent just before the
             # server closed, say) are still in the socket: look there too.
-            return is_socket_readable(self._transport.get_extra_info("socket"))
+            if self._poller is None:
+                sock = self._transport.get_extra_info("socket")
+                if sock is None or sock.fileno() < 0:
+                    return True
+                self._poller = readable_poller(sock.fileno())
+            return bool(self._poller.poll(0))
         if info == "client_addr":
             return self._transport.get_extra_info("sockname")
         if info == "server_addr":

@@ -34,9 +34,16 @@ def is_socket_readable(sock: socket.socket | None) -> bool:
     """
     if sock is None or sock.fileno() < 0:
         return True
+    return bool(readable_poller(sock.fileno()).poll(0))
+
+
+def readable_poller(fd: int) -> select.poll:
+    """A poll object for `fd`'s readability: a stream checked before every
+    reuse keeps one (while `fd` is open: a closed descriptor's number may be
+    taken by another socket)."""
     poller = select.poll()
-    poller.register(sock, select.POLLIN)
-    return bool(poller.poll(0))
+    poller.register(fd, select.POLLIN)
+    return poller
 
 
 def finite(timeout: float | None) -> float | None:

@@ -36,8 +36,8 @@ from .common import (
     check_unix_sockets,
     finite,
     handshake_cut_short,
-    is_socket_readable,
     poll_writable,
+    readable_poller,
     tls_handshake_errors,
 )
 from .happy_eyeballs import AddrInfo, getaddrinfo, open_socket
@@ -67,11 +67,12 @@ class _MapErrors(ExceptionMap):
 class SyncStream:
     """A blocking socket, with TLS through `ssl.SSLSocket`."""
 
-    __slots__ = ("_sock", "_timeout")
+    __slots__ = ("_poller", "_sock", "_timeout")
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self._timeout: float | None = sock.gettimeout()
+        self._poller: select.poll | None = None  # for `is_readable`
 
     def _set_timeout(self, timeout: float | None) -> None:
         timeout = finite(timeout)
@@ -156,7 +157,9 @@ class SyncStream:
         if info == "server_addr":
             return self._sock.getpeername()
         if info == "is_readable":
-            return is_socket_readable(self._sock)
+            if self._poller is None:
+                self._poller = readable_poller(self._sock.fileno())
+            return bool(self._poller.poll(0))
         return None
 
 

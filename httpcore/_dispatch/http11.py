@@ -49,7 +49,6 @@ from .._exceptions import (
     TimeoutException,
     WriteError,
     WriteTimeout,
-    map_exceptions,
 )
 from .._models import AsyncResponse, Request
 from .http11_wire import (
@@ -208,10 +207,12 @@ class HTTP11Protocol:
         """Send the request; a final response that came instead of a 100."""
         target = request.extensions.get("target") or request.url.raw_path
         # check_request has refused what cannot be sent; this is the backstop.
-        with map_exceptions({UnicodeError: LocalProtocolError}):
+        try:
             if isinstance(target, str):
                 target = target.encode("ascii")
             method = request.method.encode("ascii")
+        except UnicodeError as exc:
+            raise LocalProtocolError(str(exc)) from exc
         stream = request.stream
         whole = stream._data if isinstance(stream, ByteStream) else None
         expect = whole != b"" and _expects_continue(request)
