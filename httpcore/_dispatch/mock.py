@@ -10,7 +10,6 @@ async one (which serves `AsyncClient`).
 
 from __future__ import annotations
 
-import inspect
 import typing
 
 from .._config import Timeout
@@ -28,6 +27,8 @@ MockHandler = typing.Callable[
 
 def _is_async_callable(handler: object) -> bool:
     call = getattr(handler, "__call__", None)  # noqa: B004 - a callable object
+    import inspect  # not at import: it is slow to load
+
     return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(call)
 
 
@@ -95,6 +96,8 @@ class MockDispatch:
             request.read()
         self.requests.append(request)
         response = self.handler(request)
+        import inspect  # not at import: it is slow to load
+
         if inspect.isawaitable(response):
             # Defensive: a callable that returns an awaitable without being
             # declared async. It cannot run here.

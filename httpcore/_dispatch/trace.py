@@ -24,7 +24,6 @@ Proxy-Authorization, Cookie and Set-Cookie headers are masked.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import typing
 
@@ -60,6 +59,8 @@ def check_trace(request: Request, *, asynchronous: bool) -> None:
 
 
 def _is_async_callable(callback: typing.Any) -> bool:
+    import inspect  # not at import: it is slow to load
+
     if inspect.iscoroutinefunction(callback):
         return True
     call = getattr(callback, "__call__", None)  # noqa: B004 - instances too
@@ -113,6 +114,8 @@ class Step:
             self._logger.debug("%s", message)
         if self._callback is not None:
             result = self._callback(name, info)
+            import inspect  # not at import: it is slow to load
+
             if inspect.isawaitable(result):
                 await result
 
@@ -168,6 +171,8 @@ async def report(
             step._logger.debug("%s", message)
         if step._callback is not None:
             result = step._callback(name, info)
+            import inspect  # not at import: it is slow to load
+
             if inspect.isawaitable(result):
                 await result
 
