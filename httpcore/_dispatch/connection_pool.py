@@ -195,7 +195,8 @@ class AsyncConnectionPool(PoolState):
         # A `total` counts from here, unless a client fixed its deadline.
         timeout = with_deadline(timeout_from(request, timeout, self._timeout))
         try:
-            check_trace(request, asynchronous=self.backend.name != "sync")
+            if "trace" in request.extensions:
+                check_trace(request, asynchronous=self.backend.name != "sync")
             return await self._send(request, timeout)
         except RequestError as exc:
             if exc._request is None:

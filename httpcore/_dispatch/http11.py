@@ -61,7 +61,7 @@ from .http11_wire import (
     Event,
     Head,
 )
-from .trace import report, trace
+from .trace import UNTRACED, report, trace, tracing
 
 __all__ = [
     "MAX_HEADER_BYTES",
@@ -114,6 +114,7 @@ class HTTP11Protocol:
         "_read_size",
         "_response_bytes",
         "_stream",
+        "_traced",
         "_wire",
         "detached",
         "requests_started",
@@ -133,6 +134,7 @@ class HTTP11Protocol:
         self.requests_started = 0
         self.detached = False  # the stream belongs to an upgraded response
         self._response_bytes = False  # did any byte of this response arrive?
+        self._traced = False  # does the current request's trace listen?
         self._grow_reads = False  # a body framed by Content-Length is read
 
     @property
@@ -142,6 +144,7 @@ class HTTP11Protocol:
     async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
         reused = self.requests_started > 0
         self.requests_started += 1
+        self._traced = tracing(request, logger)
         self._response_bytes = False
         self._read_size = READ_SIZE
         self._grow_reads = False
@@ -190,14 +193,14 @@ class HTTP11Protocol:
             if self._on_detach is not None:
                 self._on_detach()
         else:
-            body = HTTP11Body(self, request, timeout)
+            body = HTTP11Body(self, request, timeout, self._traced)
         return AsyncResponse(
             status,
             headers=headers,
             stream=body,
             request=request,
             extensions={
-                "http_version": b"HTTP/" + http_version,
+                "http_version": _http_version(http_version),
                 "reason_phrase": reason,
                 "network_stream": network_stream,
             },
@@ -216,9 +219,14 @@ class HTTP11Protocol:
         stream = request.stream
         whole = stream._data if isinstance(stream, ByteStream) else None
         expect = whole != b"" and _expects_continue(request)
-        info = {"request": request}
+        traced = self._traced
+        info = {"request": request} if traced else {}
         wire = self._wire
-        async with trace("http11.send_request_headers", logger, request, info):
+        async with (
+            trace("http11.send_request_headers", logger, request, info)
+            if traced
+            else UNTRACED
+        ):
             head = wire.start_request(method, target, request.headers.raw)
             rest = b""
             if whole is not None and not expect:
@@ -236,7 +244,11 @@ class HTTP11Protocol:
             final = await self._wait_for_continue(request, timeout.read)
             if final is not None:
                 return final
-        async with trace("http11.send_request_body", logger, request, info):
+        async with (
+            trace("http11.send_request_body", logger, request, info)
+            if traced
+            else UNTRACED
+        ):
             if whole is not None and not expect:
                 return None  # sent with the head
             await self._send_body(request, timeout)
@@ -267,13 +279,16 @@ class HTTP11Protocol:
         return None if head[0] == 100 else head
 
     async def _receive_response_head(self, request: Request, timeout: Timeout) -> Head:
+        if not self._traced:
+            return await self._receive_head(request, timeout)
         info = {"request": request}
         async with trace(
             "http11.receive_response_headers", logger, request, info
         ) as step:
             head = await self._receive_head(request, timeout)
-            status, reason, headers, http_version = head
-            step.return_value = (b"HTTP/" + http_version, status, reason, headers)
+            if step is not UNTRACED:
+                status, reason, headers, version = head
+                step.return_value = (_http_version(version), status, reason, headers)
         return head
 
     async def _receive_head(
@@ -342,6 +357,14 @@ class HTTP11Protocol:
         self._on_response_done(reusable)
 
 
+_HTTP_VERSIONS = {b"1.1": b"HTTP/1.1", b"1.0": b"HTTP/1.0"}
+
+
+def _http_version(version: bytes) -> bytes:
+    """b"1.1" -> b"HTTP/1.1", the `http_version` extension."""
+    return _HTTP_VERSIONS.get(version) or b"HTTP/" + version
+
+
 def _expects_continue(request: Request) -> bool:
     value = request.headers.get("expect")
     return value is not None and value.strip().lower() == "100-continue"
@@ -362,17 +385,24 @@ class HTTP11Body:
         "_request",
         "_step",
         "_timeout",
+        "_traced",
         "whole",
     )
 
     def __init__(
-        self, protocol: HTTP11Protocol, request: Request, timeout: Timeout
+        self,
+        protocol: HTTP11Protocol,
+        request: Request,
+        timeout: Timeout,
+        traced: bool = True,
     ) -> None:
         self._protocol = protocol
         self._request = request
         self._timeout = timeout
         self._done = False
-        self._step: typing.Any = None  # the receive_response_body trace, once begun
+        self._traced = traced
+        # The receive_response_body trace, begun at the first read.
+        self._step: typing.Any = None if traced else UNTRACED
         # Set by a caller that reads the body in full (`Response.read`): the
         # rest of a large body framed by Content-Length may then come as one
         # piece, on a stream that can fill one buffer directly (sync sockets).
@@ -384,12 +414,13 @@ class HTTP11Body:
     async def __anext__(self) -> bytes:
         if self._done:
             raise StopAsyncIteration
-        if self._step is None:
+        step = self._step
+        if step is None:
             request = self._request
-            self._step = trace(
+            self._step = step = trace(
                 "http11.receive_response_body", logger, request, {"request": request}
             )
-            await self._step.__aenter__()
+            await step.__aenter__()
         try:
             if self.whole:
                 self.whole = False
@@ -401,14 +432,16 @@ class HTTP11Body:
             if isinstance(exc, TimeoutException):
                 error = total_exceeded(self._timeout, exc)
             self._finish(complete=False)
-            await self._step.__aexit__(type(error), error, None)
+            if step is not UNTRACED:
+                await step.__aexit__(type(error), error, None)
             if error is not exc:
                 raise error from exc
             raise
         if event is not END:
             return typing.cast(bytes, event)
         self._finish(complete=True)
-        await self._step.__aexit__(None, None, None)
+        if step is not UNTRACED:
+            await step.__aexit__(None, None, None)
         raise StopAsyncIteration
 
     async def _receive_whole(self) -> Event:
@@ -439,6 +472,9 @@ class HTTP11Body:
             self._protocol.response_finished(complete)
 
     async def aclose(self) -> None:
+        if not self._traced:
+            self._finish(complete=False)
+            return
         async with trace("http11.response_closed", logger, self._request, {}):
             self._finish(complete=False)
 
