@@ -88,6 +88,8 @@ _FIELD = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*(.*[^ \t])?[ \t]*")
 # What no head may hold anywhere: controls other than tab, CR and LF (CR and
 # LF are checked where lines are split).
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every field line of a plain head at once (see `_quick_head`).
+_FIELDS = re.compile(rb"^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([^\r\n]*)\r\n", re.M)
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _LINE_END = re.compile(rb"\r?\n")
 _CHUNK_HEADER = re.compile(rb"([0-9A-Fa-f]{1,20})(?:;.*)?[ \t]*")
@@ -127,6 +129,35 @@ def _find_head_end(buffer: bytes, start: int = 0) -> tuple[int, int]:
         return -1, -1
     start = match.start()
     return (start - 1 if start and buffer[start - 1] == 13 else start), match.end()
+
+
+def _quick_head(
+    head: bytes, buffer: bytes, end: int
+) -> tuple[bytes, list[tuple[bytes, bytes]] | None]:
+    """
+    The status line and header fields of a plain head, in a few scans of the
+    whole head instead of a regex per line; None for the fields when the head
+    is not plain (a bare CR or LF, a control character, a fold, a malformed
+    line, or OWS to strip at a line's end), which `_head` then reads line by
+    line, with the error that names the line.
+    """
+    crlf = head.count(b"\r\n")
+    if (
+        head.count(b"\n") != crlf
+        or head.count(b"\r") != crlf
+        or _CONTROL.search(head) is not None
+    ):
+        return b"", None
+    if not crlf:
+        return head, []
+    line_end = head.find(b"\r\n")
+    block = buffer[line_end + 2 : end + 2]  # each field line, with its CRLF
+    fields: list[tuple[bytes, bytes]] = _FIELDS.findall(block)
+    # One match per line (each match starts a line and ends with its CRLF):
+    # any other line would leave one missing.
+    if len(fields) != crlf or b" \r\n" in block or b"\t\r\n" in block:
+        return b"", None
+    return head[:line_end], fields
 
 
 def _check_lines(lines: list[bytes], what: str) -> None:
@@ -471,9 +502,13 @@ class ClientWire:
                 "The server sent a response head larger than the limit of "
                 f"MAX_HEADER_BYTES={MAX_HEADER_BYTES} bytes."
             )
-        lines, clean = _head_lines(buffer[:end])
+        raw = buffer[:end]
         self._buffer = buffer[rest:]
-        status_line = lines[0]
+        status_line, headers = _quick_head(raw, buffer, end)
+        lines: list[bytes] = []
+        if headers is None:  # an odd or broken head: line by line
+            lines, clean = _head_lines(raw)
+            status_line = lines[0]
         match = _STATUS_LINE.fullmatch(status_line)
         if match is None:
             raise RemoteProtocolError(
@@ -490,10 +525,11 @@ class ClientWire:
                 f"The server sent an illegal status line: {status_line!r} "
                 f"(the status_code {status} is below 100)."
             )
-        del lines[0]
-        if not clean:
-            _check_lines(lines, "header")
-        headers = parse_fields(lines)
+        if headers is None:
+            del lines[0]
+            if not clean:
+                _check_lines(lines, "header")
+            headers = parse_fields(lines)
         if len(headers) > MAX_RESPONSE_HEADERS:
             raise RemoteProtocolError(
                 f"The server sent {len(headers)} header fields, more than the "
