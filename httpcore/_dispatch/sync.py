@@ -91,12 +91,16 @@ class ConnectionPool:
         timeout: Timeout | float | None = None,
     ) -> Response:
         """Send a request and read its whole body."""
-        request = Request(
-            method, url, headers=headers, content=content, extensions=extensions
+        # Sent, read and closed in the core, in one drive.
+        response = self._pool.request(
+            method,
+            url,
+            headers=headers,
+            content=content,
+            extensions=extensions,
+            timeout=timeout,
         )
-        with self._send(request, timeout) as response:
-            response.read()
-        return response
+        return Response._from_async(drive(response))
 
     @contextlib.contextmanager
     def stream(
