@@ -195,8 +195,7 @@ class SyncTLSStream(SyncStream):
                 self._wait(wait_for, deadline)
 
     def _recv_into(self, buffer: memoryview, timeout: float | None) -> int:
-        timeout = finite(timeout)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline: float | None = None
         while True:
             with self._lock:
                 try:
@@ -205,6 +204,9 @@ class SyncTLSStream(SyncStream):
                     wait_for = select.POLLIN
                 except ssl.SSLWantWriteError:
                     wait_for = select.POLLOUT
+            # The clock starts at the first wait: most reads need none.
+            if deadline is None and finite(timeout) is not None:
+                deadline = time.monotonic() + typing.cast(float, timeout)
             self._wait(wait_for, deadline)
 
     async def write(self, data: bytes, timeout: float | None = None) -> None:
@@ -240,6 +242,7 @@ class SyncTLSStream(SyncStream):
         remaining = None if deadline is None else deadline - time.monotonic()
         if remaining is not None and remaining <= 0:
             raise TimeoutError
+        # A poll object of its own: threads may wait on one stream at once.
         poller = select.poll()
         poller.register(self._sock, events | select.POLLERR | select.POLLHUP)
         if not poller.poll(None if remaining is None else remaining * 1000):
@@ -265,19 +268,21 @@ class _Filler(io.RawIOBase):
         return True
 
     def readinto(self, buffer: typing.Any) -> int:
-        view = memoryview(buffer).cast("B")
+        # Called once per piece the socket gives (one per TLS record): lean.
         if self._prefix:
+            view = memoryview(buffer).cast("B")
             count = min(len(view), len(self._prefix))
             view[:count] = self._prefix[:count]
             self._prefix = self._prefix[count:]
             return count
+        if self._deadline is None:
+            return self._recv_into(buffer, self._timeout)
         timeout = self._timeout
-        if self._deadline is not None:
-            left = self._deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            timeout = left if timeout is None else min(timeout, left)
-        return self._recv_into(view, timeout)
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        timeout = left if timeout is None else min(timeout, left)
+        return self._recv_into(buffer, timeout)
 
 
 class SyncEvent:
