@@ -162,33 +162,33 @@ class AsyncioStream:
         self._deadlines: dict[str, _Deadline] = {}
         self._poller: select.poll | None = None  # for `is_readable`
 
-    async def _wait(
-        self, attr: str, timeout: float | None, exc_class: type[Exception]
-    ) -> None:
-        protocol = self._protocol
+    def _waiter(self, attr: str, timeout: float | None) -> asyncio.Future[bool]:
+        """
+        The future the protocol wakes (`read_waiter` or `drain_waiter`): True
+        when woken, False at the timeout. Awaited by the caller itself, not in
+        a coroutine of its own: each coroutine of a request waiting costs
+        again at every garbage collection while it waits.
+        """
         fut: asyncio.Future[bool] = self._loop.create_future()
-        setattr(protocol, attr, fut)
-        deadline = None
+        setattr(self._protocol, attr, fut)
         if timeout is not None:
             deadline = self._deadlines.get(attr)
             if deadline is None:
                 deadline = self._deadlines[attr] = _Deadline(self._loop)
             deadline.start(fut, timeout)
-        try:
-            woken = await fut
-        finally:
-            setattr(protocol, attr, None)
-            if deadline is not None:
-                deadline.future = None
-        if not woken:
-            raise exc_class(f"Timed out after {timeout} seconds.")
+        return fut
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         protocol = self._protocol
         if not protocol.chunks:
             if protocol.eof:
                 return self._at_eof()
-            await self._wait("read_waiter", timeout, ReadTimeout)
+            try:
+                woken = await self._waiter("read_waiter", timeout)
+            finally:
+                protocol.read_waiter = None
+            if not woken:
+                raise ReadTimeout(f"Timed out after {timeout} seconds.")
             if not protocol.chunks:
                 return self._at_eof()
         data = protocol.chunks.popleft()
@@ -216,7 +216,12 @@ class AsyncioStream:
             raise WriteError("The connection was closed.") from error
         self._transport.write(data)
         while protocol.writing_paused:
-            await self._wait("drain_waiter", timeout, WriteTimeout)
+            try:
+                woken = await self._waiter("drain_waiter", timeout)
+            finally:
+                protocol.drain_waiter = None
+            if not woken:
+                raise WriteTimeout(f"Timed out after {timeout} seconds.")
             if protocol.error is not None or self._transport.is_closing():
                 raise WriteError("The connection was closed.") from protocol.error
 

@@ -259,9 +259,12 @@ class AsyncHTTPConnection:
         """Where TCP goes: the origin (or, for a tunnel, the proxy)."""
         return self.origin.host, self.origin.port
 
-    async def handle_request(self, request: Request, timeout: Timeout) -> AsyncResponse:
+    def handle_request(
+        self, request: Request, timeout: Timeout
+    ) -> typing.Coroutine[typing.Any, typing.Any, AsyncResponse]:
+        # The protocol's coroutine itself, not one more around it.
         assert self._protocol is not None
-        return await self._protocol.handle_request(request, timeout)
+        return self._protocol.handle_request(request, timeout)
 
     @property
     def is_http2(self) -> bool:

@@ -164,7 +164,11 @@ class HTTP11Protocol:
                 if not self._stream.get_extra_info("is_readable"):
                     raise
             if head is None:
-                head = await self._receive_response_head(request, timeout)
+                head = await (
+                    self._receive_response_head(request, timeout)
+                    if self._traced
+                    else self._receive_head(request, timeout)
+                )
         except (ReadError, WriteError, RemoteProtocolError) as exc:
             # Stale only if the server sent nothing at all: a malformed
             # answer shows it did take the request.
@@ -279,8 +283,6 @@ class HTTP11Protocol:
         return None if head[0] == 100 else head
 
     async def _receive_response_head(self, request: Request, timeout: Timeout) -> Head:
-        if not self._traced:
-            return await self._receive_head(request, timeout)
         info = {"request": request}
         async with trace(
             "http11.receive_response_headers", logger, request, info
