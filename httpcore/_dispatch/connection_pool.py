@@ -194,10 +194,55 @@ class AsyncConnectionPool(PoolState):
         """Send one request; the response's body is left unread."""
         # A `total` counts from here, unless a client fixed its deadline.
         timeout = with_deadline(timeout_from(request, timeout, self._timeout))
+        # One coroutine, not one calling another: each coroutine of a request
+        # in flight costs again at every garbage collection while it waits.
         try:
             if "trace" in request.extensions:
                 check_trace(request, asynchronous=self.backend.name != "sync")
-            return await self._send(request, timeout)
+            key, ssl_context = self._route(request)
+            backend = self.backend
+            started = backend.monotonic()
+            pool_deadline = None if timeout.pool is None else started + timeout.pool
+            retried = False
+            debug = logger.isEnabledFor(logging.DEBUG)
+            while True:
+                connection = await self._acquire(
+                    key, request, ssl_context, pool_deadline
+                )
+                # Once an HTTP/2 connection serves the request, a failure is
+                # the stream's: the protocol has given the stream back already.
+                stream_only = False
+                if debug:
+                    _log_acquired(connection, request)
+                try:
+                    if connection.state is CONNECTING:
+                        await connection.connect(
+                            backend,
+                            timeout,
+                            request=request,
+                            retries=self._retries,
+                            local_address=self._local_address,
+                            uds=self._uds,
+                            socket_options=self._socket_options,
+                        )
+                        self._connected(connection)
+                    stream_only = connection.is_http2
+                    response = await connection.handle_request(request, timeout)
+                except StaleConnection as exc:
+                    if not stream_only:
+                        self._discard(connection)
+                    if retried:
+                        raise exc.cause from None
+                    retried = True
+                    continue
+                except BaseException:
+                    if not stream_only:
+                        self._discard(connection)
+                    raise
+                response._elapsed = datetime.timedelta(
+                    seconds=backend.monotonic() - started
+                )
+                return response
         except RequestError as exc:
             if exc._request is None:
                 exc._request = request
@@ -238,7 +283,8 @@ class AsyncConnectionPool(PoolState):
 
     # --- sending -------------------------------------------------------------
 
-    async def _send(self, request: Request, timeout: Timeout) -> AsyncResponse:
+    def _route(self, request: Request) -> tuple[PoolKey, ssl.SSLContext | None]:
+        """Check `request`; its pool key and TLS context (None for http)."""
         check_request(request)
         url = request.url
         if url.scheme not in ("http", "https"):
@@ -251,48 +297,7 @@ class AsyncConnectionPool(PoolState):
         ssl_context = None
         if url.scheme == "https":
             ssl_context = request.extensions.get("ssl_context") or self._default_ssl()
-        key = self._pool_key(request, ssl_context)
-        backend = self.backend
-        started = backend.monotonic()
-        pool_deadline = None if timeout.pool is None else started + timeout.pool
-        retried = False
-        debug = logger.isEnabledFor(logging.DEBUG)
-        while True:
-            connection = await self._acquire(key, request, ssl_context, pool_deadline)
-            # Once an HTTP/2 connection serves the request, a failure is the
-            # stream's: the protocol has given the stream back already.
-            stream_only = False
-            if debug:
-                _log_acquired(connection, request)
-            try:
-                if connection.state is CONNECTING:
-                    await connection.connect(
-                        backend,
-                        timeout,
-                        request=request,
-                        retries=self._retries,
-                        local_address=self._local_address,
-                        uds=self._uds,
-                        socket_options=self._socket_options,
-                    )
-                    self._connected(connection)
-                stream_only = connection.is_http2
-                response = await connection.handle_request(request, timeout)
-            except StaleConnection as exc:
-                if not stream_only:
-                    self._discard(connection)
-                if retried:
-                    raise exc.cause from None
-                retried = True
-                continue
-            except BaseException:
-                if not stream_only:
-                    self._discard(connection)
-                raise
-            response._elapsed = datetime.timedelta(
-                seconds=backend.monotonic() - started
-            )
-            return response
+        return self._pool_key(request, ssl_context), ssl_context
 
     def _pool_key(
         self, request: Request, ssl_context: ssl.SSLContext | None
