@@ -145,19 +145,36 @@ class NetRCAuth(Auth):
 
 def netrc_path() -> str:
     """`NETRC` when set, else `~/.netrc` (`~/_netrc` on Windows if it exists)."""
-    environ = os.environ
-    key = (environ.get("NETRC"), environ.get("HOME"))
+    key = _netrc_environ()
     path = _netrc_paths.get(key)
     if path is None:
         if len(_netrc_paths) > 32:  # the environment keeps changing: stay small
             _netrc_paths.clear()
-        path = _netrc_paths[key] = _find_netrc(key[0])
+        path = _netrc_paths[key] = _find_netrc(os.environ.get("NETRC"))
     return path
 
 
 # `netrc_path()` by (NETRC, HOME): looked up for every request under
 # `trust_env`, and `expanduser` is no quick call.
-_netrc_paths: dict[tuple[str | None, str | None], str] = {}
+_netrc_paths: dict[tuple[object, object], str] = {}
+
+
+def _netrc_environ() -> tuple[object, object]:
+    """
+    (NETRC, HOME) as they are now, as a cache key. `os.environ.get` costs
+    a few Python calls, and an exception for an unset name, on every
+    request: on POSIX, read the bytes dict behind `os.environ` (the same
+    values, not yet decoded) when it is there.
+    """
+    environ = os.environ
+    data = getattr(environ, "_data", None)
+    if _BYTES_ENVIRON and type(data) is dict:
+        return data.get(b"NETRC"), data.get(b"HOME")
+    return environ.get("NETRC"), environ.get("HOME")
+
+
+# POSIX keeps `os.environ` as bytes (`os.environb` shares it).
+_BYTES_ENVIRON = os.name == "posix" and os.supports_bytes_environ
 
 
 def _find_netrc(path: str | None) -> str:
@@ -194,6 +211,9 @@ def netrc_auth(host: str) -> BasicAuth | None:
     changes.
     """
     path = netrc_path()
+    # Most have no `.netrc`: `access` tells so with no exception to raise.
+    if not os.access(path, os.F_OK):
+        return None
     try:
         info = os.stat(path)
     except OSError:

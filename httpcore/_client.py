@@ -84,7 +84,17 @@ class AsyncClient(ClientCore[typing.Awaitable[AsyncResponse]]):
       sent again, how often, after how long. See the timeouts page.
     """
 
-    async def _run(self, request: Request, options: SendOptions) -> AsyncResponse:
+    def _run(
+        self, request: Request, options: SendOptions
+    ) -> typing.Awaitable[AsyncResponse]:
+        if options.allow_redirects:
+            # No redirect is left pending: the core's coroutine, as it is.
+            return self._send_async(request, options)
+        return self._run_wrapped(request, options)
+
+    async def _run_wrapped(
+        self, request: Request, options: SendOptions
+    ) -> AsyncResponse:
         return self._wrap(await self._send_async(request, options))
 
     def _wrap(self, response: AsyncResponse) -> AsyncResponse:

@@ -303,12 +303,10 @@ class ClientCore(BaseClient[_T]):
     def _send_async(
         self, request: Request, options: SendOptions
     ) -> typing.Coroutine[typing.Any, typing.Any, AsyncResponse]:
-        """The send, as a coroutine; a closed client or a bad request raise now."""
-        self._check_open()
-        if self._checks_requests:
-            check_request(request)
-        # A `total` counts from here, over every hop, round and retry.
-        options.timeout = with_deadline(options.timeout)
+        """
+        The send, as a coroutine: a closed client or a bad request raise
+        once it runs, as its first step.
+        """
         return self._chain(None, request, [], options)
 
     def _redirects(self, request: Request) -> RedirectFlow:
@@ -340,6 +338,12 @@ class ClientCore(BaseClient[_T]):
         With no `flow` yet, `request` is the first: the flow starts at the
         first redirect (most sends never meet one).
         """
+        if flow is None:  # a new send (`_resume_async` checked its own)
+            self._check_open()
+            if self._checks_requests:
+                check_request(request)
+            # A `total` counts from here, over every hop, round and retry.
+            options.timeout = with_deadline(options.timeout)
         while True:
             auth = hop_auth(request, options)
             if auth is None and self._retry is None:
@@ -368,7 +372,8 @@ class ClientCore(BaseClient[_T]):
             try:
                 await response.read()
             finally:
-                await response.aclose()
+                if not response.is_closed:  # read to its end, it is closed
+                    await response.aclose()
         return response
 
     async def _send_handling_auth(

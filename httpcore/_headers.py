@@ -72,6 +72,16 @@ class Headers(typing.MutableMapping[str | bytes, str]):
             if encoding is None:
                 self._encoding = headers._encoding
             return
+        if type(headers) is list:
+            # bytes pairs, as a dispatcher gives them: one comprehension.
+            entries = [
+                (name, name.lower(), value)
+                for name, value in headers
+                if type(name) is bytes and type(value) is bytes
+            ]
+            if len(entries) == len(headers):
+                self._list = entries
+                return
         pairs = headers.items() if isinstance(headers, Mapping) else headers
         append = self._list.append
         for name, value in pairs:

@@ -24,6 +24,7 @@ from ._content import (
 from ._decoders import ContentDecoder, LineDecoder, TextDecoder, decoder_for
 from ._exceptions import (
     HTTPStatusError,
+    RequestError,
     ResponseClosed,
     ResponseNotRead,
     StreamConsumed,
@@ -360,6 +361,30 @@ class BaseResponse:
         self.is_stream_consumed = True
         return self._stream
 
+    async def _read_raw(self) -> bytes:
+        """
+        The whole body as received: what `read()` gives when there is
+        nothing to decode. As `RawIterator` does, the end of the body or an
+        error closes the response; drained here directly, with no iterator
+        around the stream.
+        """
+        stream = _read_whole(self._start_stream())
+        chunks: list[bytes] = []
+        try:
+            async for chunk in stream:
+                chunks.append(chunk)
+        except BaseException as exc:
+            if isinstance(exc, RequestError) and exc._request is None:
+                exc._request = self._request
+            if not self.is_closed:
+                self.is_closed = True
+                await stream.aclose()
+            raise
+        if not self.is_closed:
+            self.is_closed = True
+            await stream.aclose()
+        return b"".join(chunks)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} [{int(self.status_code)} {self.reason_phrase}]>"
 
@@ -400,13 +425,12 @@ class AsyncResponse(BaseResponse):
     async def read(self) -> bytes:
         """Read the whole body (decoded) into `content`, and return it."""
         if self._content is None:
-            chunks: typing.AsyncIterator[bytes]
-            encoded = self.headers.get_raw(b"content-encoding") is not None
-            if self._decode_content and encoded:
-                chunks = self.stream()
+            if self._decode_content and (
+                self.headers.get_raw(b"content-encoding") is not None
+            ):
+                self._content = b"".join([chunk async for chunk in self.stream()])
             else:  # nothing to decode: skip the decoder's layer
-                chunks = RawIterator(self, _read_whole(self._start_stream()))
-            self._content = b"".join([chunk async for chunk in chunks])
+                self._content = await self._read_raw()
         return self._content
 
     aread = read
@@ -480,12 +504,12 @@ class Response(BaseResponse):
     def read(self) -> bytes:
         """Read the whole body (decoded) into `content`, and return it."""
         if self._content is None:
-            encoded = self.headers.get_raw(b"content-encoding") is not None
-            if self._decode_content and encoded:
+            if self._decode_content and (
+                self.headers.get_raw(b"content-encoding") is not None
+            ):
                 self._content = b"".join(self.stream())
             else:  # nothing to decode: skip the decoder's layer
-                stream = _read_whole(self._start_stream())
-                self._content = b"".join(iterate_sync(RawIterator(self, stream)))
+                self._content = drive(self._read_raw())
         return self._content
 
     def raw(self) -> typing.Iterator[bytes]:

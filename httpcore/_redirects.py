@@ -96,6 +96,8 @@ def redirect_flow(
 
 def same_origin(url: URL, other: URL) -> bool:
     """Whether two URLs share scheme, host and port (default ports filled in)."""
+    if url is other:  # the first hop of a send: its own URL
+        return True
     return (url.scheme, url.host, url.port) == (other.scheme, other.host, other.port)
 
 

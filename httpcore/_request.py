@@ -45,7 +45,7 @@ class AsyncByteStream(typing.Protocol):
 _TCHARS = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
 _TOKEN = re.compile(_TCHARS)
 # Tokens separated by single spaces: header names joined for one check.
-_TOKENS = re.compile(rb"(?:%s(?: %s)*)?" % (_TCHARS, _TCHARS))
+_TOKENS = re.compile(rb"%s(?: %s)*" % (_TCHARS, _TCHARS))
 # RFC 9110 5.5: a field value holds visible characters, spaces, tabs and
 # obs-text; CR, LF and NUL could split the request, and the other controls
 # are not HTTP either (h11 would send them as they are).
@@ -54,6 +54,19 @@ _BAD_VALUE = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 # or a control character would end it, or the request line, early.
 _TARGET = re.compile(rb"[\x21-\x7e]+")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
+# Methods known to be tokens: no regex for them.
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"}
+)
+# The header fields, as `Headers` holds them (raw name, lower-case name,
+# value), that passed `check_header_fields` already: requests repeat most of
+# theirs (a client's defaults, the same Host), and a set lookup costs far
+# less than the regex scans. Bounded: short values only, cleared when full.
+# Credentials are never kept: a process-wide set would hold them long after
+# their request.
+_CHECKED_FIELDS: set[tuple[bytes, bytes, bytes]] = set()
+_CHECKED_MAX = 512
+_NEVER_KEPT = frozenset({b"authorization", b"proxy-authorization", b"cookie"})
 
 
 def check_header_fields(
@@ -64,6 +77,8 @@ def check_header_fields(
     character other than tab, with `LocalProtocolError`.
     """
     fields = fields if isinstance(fields, list) else list(fields)
+    if not fields:
+        return
     # Every request passes here: one regex call over all the names, joined by
     # a space (not a token character; counted, so a space inside a name
     # cannot pass for a separator), one over all the values, joined by a tab
@@ -99,13 +114,26 @@ def check_request(request: Request) -> None:
     control character, a `target` extension that is not visible ASCII. Runs
     before a connection is even picked, so nothing reaches the wire.
     """
-    if not _TOKEN.fullmatch(request.method.encode("ascii", "replace")):
+    method = request.method
+    if method not in _METHODS and not _TOKEN.fullmatch(
+        method.encode("ascii", "replace")
+    ):
         raise LocalProtocolError(
-            f"Invalid HTTP method {request.method!r}: a method is a token "
+            f"Invalid HTTP method {method!r}: a method is a token "
             "(letters, digits and !#$%&'*+-.^_`|~).",
             request=request,
         )
-    check_header_fields(request.headers.raw, request)
+    checked = _CHECKED_FIELDS
+    unknown = [entry for entry in request.headers._list if entry not in checked]
+    if unknown:
+        check_header_fields([(raw, value) for raw, _, value in unknown], request)
+        if len(checked) > _CHECKED_MAX:
+            checked.clear()
+        checked.update(
+            entry
+            for entry in unknown
+            if len(entry[2]) <= 1024 and entry[1] not in _NEVER_KEPT
+        )
     target = request.extensions.get("target")
     # An empty target is no target: the dispatchers send the URL's path.
     if target and not _is_target(target):
@@ -161,8 +189,13 @@ class Request:
             {} if extensions is None else extensions
         )
         if stream is None:
-            body_headers, stream = encode_request(content, data, files, json)
-            self._set_body_headers(body_headers)
+            if content is None and data is None and files is None and json is None:
+                stream = ByteStream(b"")  # no body: most requests
+                if self.method in _METHODS_WITH_BODY:
+                    self._set_body_headers({})
+            else:
+                body_headers, stream = encode_request(content, data, files, json)
+                self._set_body_headers(body_headers)
         self.stream: AsyncByteStream = stream
         if self.headers.get_raw(b"host") is None:
             host = self.url.netloc_for_host_header.encode("ascii")

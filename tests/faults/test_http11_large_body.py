@@ -81,7 +81,7 @@ async def test_large_body_silence_is_read_timeout(
     server = scripted_server(handler)
     timeout = httpcore.Timeout(10.0, read=0.3)
     async with httpcore.AsyncConnectionPool(backend=backend, timeout=timeout) as pool:
-        with pytest.raises(httpcore.ReadTimeout, match="Timed out after 0.3 seconds"):
+        with pytest.raises(httpcore.ReadTimeout, match=r"Timed out after 0\.3 seconds"):
             await pool.request("GET", server.url + "/")
         pool_is_clean(pool)
         assert pool.connections == []
@@ -100,7 +100,7 @@ async def test_large_body_trickling_in_is_bounded_by_the_total_deadline(
     server = scripted_server(handler)
     timeout = httpcore.Timeout(10.0, total=0.6)
     async with httpcore.AsyncConnectionPool(backend=backend, timeout=timeout) as pool:
-        with pytest.raises(httpcore.ReadTimeout, match="the total timeout of 0.6 s"):
+        with pytest.raises(httpcore.ReadTimeout, match=r"the total timeout of 0\.6 s"):
             await pool.request("GET", server.url + "/")
         pool_is_clean(pool)
         assert pool.connections == []
