@@ -169,7 +169,8 @@ class AsyncConnectionPool(PoolState):
         try:
             await response.read()
         finally:
-            await response.close()
+            if not response.is_closed:  # reading to the end closed it
+                await response.close()
         return response
 
     def stream(

@@ -330,7 +330,11 @@ class ClientWire:
                         "Transfer-Encoding: chunked is supported."
                     )
                 chunked = True
-            elif lowered == b"connection" and b"close" in _comma_tokens(value):
+            elif (
+                lowered == b"connection"
+                and b"close" in value.lower()
+                and b"close" in _comma_tokens(value)
+            ):
                 self._keep_alive = False
             elif lowered == b"upgrade" and any(_comma_tokens(value)):
                 self._switch_on_101 = True
