@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import os
 import select
 import socket
 import ssl
@@ -90,10 +91,36 @@ class _Protocol(asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            self._salvage()
         self.eof = True
         self.error = exc
         _wake(self.read_waiter, True)
         _wake(self.drain_waiter, True)
+
+    def _salvage(self) -> None:
+        """
+        Keep what the peer sent before the connection failed. A write that
+        fails (the server answered an upload early with a 413, then reset)
+        closes the transport at once, and what the kernel still holds for
+        reading, the answer, would be lost with it; the socket is open until
+        this callback returns. Plain TCP only: over TLS these are records.
+        """
+        transport = self.transport
+        if transport is None or transport.get_extra_info("ssl_object") is not None:
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is None or sock.fileno() < 0:
+            return
+        for _ in range(16):  # bounded: an early answer is short
+            try:
+                data = os.read(sock.fileno(), 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.chunks.append(data)
+            self.buffered += len(data)
 
     def pause_writing(self) -> None:
         self.writing_paused = True
